@@ -1,4 +1,4 @@
-"""Read a text, turn it into one compact tensor of character ids, and cut it into contiguous streams whose hidden state carries from batch to batch.
+"""Read a text from a file, a folder, a URL or a built-in corpus, turn it into one compact tensor of character ids, and cut it into contiguous streams whose hidden state carries from batch to batch.
 
 Docs: https://charrnn-fastai.github.io/charrnn-fastai/data.html.md"""
 
@@ -6,12 +6,14 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #0003
 from __future__ import annotations
-import os, sys, math, sysconfig, hashlib, urllib.request
+import os, sys, re, json, math, mmap, time, codecs, sysconfig, hashlib, tempfile, warnings, subprocess
+import http.client, urllib.request, urllib.error
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.basics import store_attr, ifnone
+from fastcore.basics import ifnone
 from fastcore.meta import delegates
+from fastprogress.fastprogress import progress_bar
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.block import DataBlock, TransformBlock
 from fastai.data.transforms import IndexSplitter
@@ -20,47 +22,211 @@ from fastai.text.data import LMTensorText, TensorText
 from fastai.torch_core import TitledStr
 
 # %% auto #0
-__all__ = ['STDLIB_MODULES', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'BUILTIN_CORPORA', 'CharDataError',
-           'normalize_newlines', 'read_text_file', 'cache_dir', 'stdlib_corpus', 'shakespeare_path', 'load_corpus',
-           'CharVocab', 'CharStreamDL', 'char_baselines', 'CharNumericalize', 'CharStreamBlock', 'char_dls']
+__all__ = ['SNIFF_BYTES', 'DOC_SEP', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'STDLIB_MODULES', 'BUILTIN_CORPORA',
+           'CHUNK_CHARS', 'VOCAB_WARN', 'MEMMAP_BYTES', 'CharDataError', 'normalize_newlines', 'looks_binary',
+           'read_text_file', 'iter_text_chunks', 'read_folder', 'read_files', 'cache_dir', 'download_url',
+           'stdlib_corpus', 'shakespeare_path', 'load_corpus', 'char_counts', 'CharVocab', 'CharStreamDL',
+           'char_baselines', 'CharNumericalize', 'CharStreamBlock', 'encode_file', 'CharDataLoaders', 'min_chars',
+           'char_dls', 'bench_data']
 
 # %% ../nbs/00_data.ipynb #0005
 class CharDataError(ValueError):
     "Bad input for the data pipeline: the message names the problem and the fix, on one line."
 
 # %% ../nbs/00_data.ipynb #0006
+SNIFF_BYTES = 65536   # how much of a file `looks_binary` inspects
+_TEXT_CONTROLS = [8, 9, 10, 11, 12, 13, 27]   # backspace, tab, newlines, form feed, escape: normal in text files
+
 def normalize_newlines(text:str) -> str:
     "Turn Windows (`\\r\\n`) and old Mac (`\\r`) line endings into `\\n`."
     return text.replace('\r\n', '\n').replace('\r', '\n') if '\r' in text else text
 
+def looks_binary(raw:bytes, # The first bytes of a file
+                 encoding:str='utf-8', # The encoding the file will be read with
+                ) -> str|None:
+    "Why `raw` looks like binary data rather than text (a short reason), or None when it looks like text."
+    if codecs.lookup(encoding).name.startswith(('utf-16', 'utf-32')): return None   # NULs are normal there
+    head = raw[:SNIFF_BYTES]
+    if not head: return None
+    nul = head.find(b'\x00')
+    if nul >= 0: return f"a NUL byte at offset {nul}"
+    counts = np.bincount(np.frombuffer(head, dtype=np.uint8), minlength=256)
+    controls = int(counts[:32].sum() - counts[_TEXT_CONTROLS].sum())
+    if controls > 0.01 * len(head): return f"{controls} control bytes in its first {len(head):,} bytes"
+    return None
+
+def _missing(path): return CharDataError(f"{path}: no such file or folder; check the path, or use a built-in corpus ('stdlib', 'shakespeare').")
+def _unreadable(path, e): return CharDataError(f"{path}: cannot be read ({e.strerror or e}); check its permissions, or copy it somewhere readable.")
+def _binary(path, why): return CharDataError(f"{path}: looks like a binary file ({why}); pass a text file (for a folder, pick text files with a glob such as '*.txt').")
+def _empty(path): return CharDataError(f"{path}: the file is empty (0 bytes); pass a file with some text in it.")
+def _blank(path): return CharDataError(f"{path}: the file holds only whitespace; pass a file with some text in it.")
+def _bad_encoding(encoding): return CharDataError(f"unknown encoding {encoding!r}; use a Python codec name such as 'utf-8', 'cp1252' or 'latin-1'.")
+
+def _undecodable(path, encoding, offset, byte):
+    return CharDataError(f"{path}: byte {offset:,} (0x{byte:02x}) is not valid {encoding}; pass the file's real encoding, "
+                         f"e.g. --encoding cp1252 (encoding='cp1252' in Python), or latin-1 to accept any bytes.")
+
+def _check_encoding(encoding):
+    try: codecs.lookup(encoding)
+    except LookupError: raise _bad_encoding(encoding) from None
+
+def _read_bytes(path:Path) -> bytes:
+    "All bytes of `path`, with the missing and unreadable cases turned into `CharDataError`s."
+    if not path.exists(): raise _missing(path)
+    try:
+        with path.open('rb') as f: return f.read()
+    except OSError as e: raise _unreadable(path, e) from None
+
+def _decode(raw:bytes, path, encoding:str) -> str:
+    try: return raw.decode(encoding)
+    except UnicodeDecodeError as e: raise _undecodable(path, encoding, e.start, raw[e.start]) from None
+
 def read_text_file(path, # A text file
-                   encoding:str='utf-8', # Its encoding
+                   encoding:str='utf-8', # Its encoding (any Python codec name)
                    newline:str='normalize', # 'normalize' turns \r\n and \r into \n; 'keep' leaves them
                   ) -> str:
-    "Read `path` as text, with a clear `CharDataError` when it is missing, empty or not in `encoding`."
+    "The text of `path`, checked: a `CharDataError` when it is missing, unreadable, empty, blank, binary or not in `encoding`."
     path = Path(path)
-    if not path.exists(): raise CharDataError(f"{path}: no such file; check the path (or pass a built-in corpus name).")
-    if path.is_dir(): raise CharDataError(f"{path}: is a folder; pass a text file.")
-    raw = path.read_bytes()
-    try: text = raw.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise CharDataError(f"{path}: byte {e.start} is not valid {encoding}; pass the file's encoding, e.g. encoding='cp1252' (--encoding cp1252).") from None
+    _check_encoding(encoding)
+    if path.is_dir(): raise CharDataError(f"{path}: is a folder; pass a text file, or load_corpus(folder) to read the text files in it.")
+    raw = _read_bytes(path)
+    if not raw: raise _empty(path)
+    why = looks_binary(raw, encoding)
+    if why: raise _binary(path, why)
+    text = _decode(raw, path, encoding)
+    del raw   # keep at most two copies of the text alive at once
     if newline == 'normalize': text = normalize_newlines(text)
-    if not text.strip(): raise CharDataError(f"{path}: the file is empty or holds only whitespace; give it some text.")
+    if text.isspace(): raise _blank(path)   # isspace, not strip(): strip would copy the whole text
     return text
 
-# %% ../nbs/00_data.ipynb #0008
-STDLIB_MODULES = ('argparse', 'ast', 'calendar', 'collections/__init__', 'configparser', 'csv', 'dataclasses',
-                  'datetime', 'decimal', 'difflib', 'enum', 'fractions', 'functools', 'heapq', 'inspect',
-                  'ipaddress', 'logging/__init__', 'pathlib', 'pickle', 'pprint', 'random', 'shutil',
-                  'statistics', 'string', 'subprocess', 'tarfile', 'textwrap', 'threading', 'typing', 'zipfile')
+# %% ../nbs/00_data.ipynb #0010
+def iter_text_chunks(path, # A text file
+                     encoding:str='utf-8', # Its encoding
+                     newline:str='normalize', # 'normalize' or 'keep' (see `read_text_file`)
+                     chunk_bytes:int=1<<22, # Bytes read per step
+                    ):
+    "Yield the text of `path` in pieces of about `chunk_bytes`, decoded and normalised, checking it as `read_text_file` does."
+    path = Path(path)
+    _check_encoding(encoding)
+    if not path.exists(): raise _missing(path)
+    decoder, pos, carry = codecs.getincrementaldecoder(encoding)(), 0, ''
+    try: f = path.open('rb')
+    except OSError as e: raise _unreadable(path, e) from None
+    with f:
+        while True:
+            raw = f.read(chunk_bytes)
+            if pos == 0:
+                if not raw: raise _empty(path)
+                why = looks_binary(raw, encoding)
+                if why: raise _binary(path, why)
+            pending = len(decoder.getstate()[0])   # bytes of a split character held from the last read
+            try: text = decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as e:
+                raise _undecodable(path, encoding, pos - pending + e.start, e.object[e.start]) from None
+            pos += len(raw)
+            text, carry = carry + text, ''
+            if newline == 'normalize':
+                if raw and text.endswith('\r'): text, carry = text[:-1], '\r'
+                text = normalize_newlines(text)
+            if text: yield text
+            if not raw: break
+
+# %% ../nbs/00_data.ipynb #0013
+DOC_SEP = '\n\n'   # between the documents of a folder or list of files
+
+def _hidden(rel:Path) -> bool: return any(part.startswith('.') for part in rel.parts)
+
+def read_folder(path, # A folder
+                glob:str='*', # Only files whose name matches, e.g. '*.txt' or '*.py'
+                sep:str=DOC_SEP, # Put between documents
+                encoding:str='utf-8', # Encoding of every file
+                newline:str='normalize', # 'normalize' or 'keep'
+               ) -> str:
+    "The text files under `path` (recursive, sorted by relative path, hidden ones skipped) matching `glob`, joined by `sep`."
+    path = Path(path)
+    if not path.is_dir(): raise _missing(path)
+    files = sorted((p for p in path.rglob(glob) if p.is_file() and not _hidden(p.relative_to(path))),
+                   key=lambda p: p.relative_to(path).as_posix())   # the same order on every machine
+    texts, skipped = [], 0
+    for f in files:
+        raw = _read_bytes(f)
+        if not raw or looks_binary(raw, encoding): skipped += 1; continue
+        text = _decode(raw, f, encoding)
+        if newline == 'normalize': text = normalize_newlines(text)
+        if text.isspace(): skipped += 1; continue
+        texts.append(text)
+    if not texts:
+        raise CharDataError(f"{path}: no text files matching {glob!r} ({len(files)} file(s) found, {skipped} empty or binary); "
+                            f"pass a folder holding text files, or another glob (--glob '*.txt').")
+    return sep.join(texts)
+
+def read_files(paths, # A list of text files
+               sep:str=DOC_SEP, # Put between documents
+               encoding:str='utf-8', # Encoding of every file
+               newline:str='normalize', # 'normalize' or 'keep'
+              ) -> str:
+    "The texts of `paths`, in the order given, each read with `read_text_file`, joined by `sep`."
+    if not len(paths): raise CharDataError("the list of files is empty; pass at least one text file.")
+    return sep.join(read_text_file(p, encoding, newline) for p in paths)
+
+# %% ../nbs/00_data.ipynb #0016
 SHAKESPEARE_URL = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
 SHAKESPEARE_SHA256 = '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed'
 DATA_ENV = 'CHARRNN_DATA'
 
 def cache_dir() -> Path:
-    "Where downloaded corpora are kept: `$CHARRNN_CACHE`, else `~/.cache/charrnn_fastai`."
+    "Where downloads and encoded corpora are kept: `$CHARRNN_CACHE`, else `~/.cache/charrnn_fastai`."
     return Path(os.environ.get('CHARRNN_CACHE', Path.home()/'.cache'/'charrnn_fastai'))
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1<<20), b''): h.update(block)
+    return h.hexdigest()
+
+def _is_url(source) -> bool: return isinstance(source, str) and source.startswith(('http://', 'https://'))
+
+def _url_filename(url:str) -> str:
+    name = re.sub(r'[^A-Za-z0-9._-]', '_', url.rstrip('/').rsplit('/', 1)[-1])[:80] or 'download'
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:10]}-{name}"   # two URLs with the same file name do not collide
+
+def download_url(url:str, # An http(s) URL
+                 dest=None, # Where to save it (default: the cache's downloads folder)
+                 sha256:str|None=None, # The expected SHA-256 hex digest, when known
+                 timeout:float=30, # Seconds to wait for the server
+                 progress:bool=True, # Show a progress bar
+                ) -> Path:
+    "Download `url` once (to `dest` or the cache) and return its path; written to a `.part` file, renamed when complete and verified."
+    dest = Path(dest) if dest is not None else cache_dir()/'downloads'/_url_filename(url)
+    if dest.exists() and (sha256 is None or _sha256(dest) == sha256): return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + '.part')
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(part, 'wb') as f:
+            total, done = int(r.headers.get('Content-Length') or 0), 0
+            bar = progress_bar([], display=progress)
+            bar.total = total or None
+            bar.update(0)
+            for block in iter(lambda: r.read(1<<20), b''):
+                f.write(block); done += len(block)
+                if total: bar.update(done)
+        if total and done != total: raise OSError(f"got {done:,} of {total:,} bytes")
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        part.unlink(missing_ok=True)
+        reason = getattr(e, 'reason', None) or e
+        raise CharDataError(f"{url}: cannot be downloaded ({reason}); check the address and the connection, "
+                            f"or download it yourself and pass the file's path.") from None
+    if sha256 is not None and _sha256(part) != sha256:
+        part.unlink()
+        raise CharDataError(f"{url}: the download does not match its SHA-256 checksum; try again, or download it yourself and pass the file's path.")
+    os.replace(part, dest)   # atomic: the finished name appears only when the file is complete
+    return dest
+
+# %% ../nbs/00_data.ipynb #0020
+STDLIB_MODULES = ('argparse', 'ast', 'calendar', 'collections/__init__', 'configparser', 'csv', 'dataclasses',
+                  'datetime', 'decimal', 'difflib', 'enum', 'fractions', 'functools', 'heapq', 'inspect',
+                  'ipaddress', 'logging/__init__', 'pathlib', 'pickle', 'pprint', 'random', 'shutil',
+                  'statistics', 'string', 'subprocess', 'tarfile', 'textwrap', 'threading', 'typing', 'zipfile')
 
 def stdlib_corpus(max_chars:int=2_000_000, # Stop adding modules past this many characters
                  ) -> str:
@@ -73,9 +239,7 @@ def stdlib_corpus(max_chars:int=2_000_000, # Stop adding modules past this many 
         t = normalize_newlines(f.read_text(encoding='utf-8', errors='replace'))
         parts.append(t); total += len(t)
         if total >= max_chars: break
-    return '\n\n'.join(parts)[:max_chars]
-
-def _sha256(path): return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return DOC_SEP.join(parts)[:max_chars]
 
 def shakespeare_path() -> Path:
     "Path to Tiny Shakespeare: `$CHARRNN_DATA/tinyshakespeare.txt` if set, else the cache (downloading once)."
@@ -83,28 +247,52 @@ def shakespeare_path() -> Path:
         p = Path(os.environ[DATA_ENV])/'tinyshakespeare.txt'
         if not p.exists(): raise CharDataError(f"{p}: not found; ${DATA_ENV} must name a folder holding tinyshakespeare.txt.")
         return p
-    p = cache_dir()/'tinyshakespeare.txt'
-    if p.exists() and _sha256(p) == SHAKESPEARE_SHA256: return p
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix('.part')
-    try: urllib.request.urlretrieve(SHAKESPEARE_URL, tmp)
-    except OSError as e:
-        raise CharDataError(f"could not download {SHAKESPEARE_URL} ({e}); set ${DATA_ENV} to a folder holding tinyshakespeare.txt.") from None
-    if _sha256(tmp) != SHAKESPEARE_SHA256:
-        tmp.unlink(); raise CharDataError(f"{SHAKESPEARE_URL}: checksum mismatch; the download is corrupt, try again.")
-    os.replace(tmp, p)  # atomic: a half download never looks complete
-    return p
+    return download_url(SHAKESPEARE_URL, dest=cache_dir()/'tinyshakespeare.txt', sha256=SHAKESPEARE_SHA256)
 
 BUILTIN_CORPORA = {'stdlib': stdlib_corpus, 'shakespeare': lambda: read_text_file(shakespeare_path())}
 
-def load_corpus(source='stdlib', # A built-in name (`'stdlib'`, `'shakespeare'`), a file path, or a `str` of text
-                encoding:str='utf-8', # Encoding for files
+def load_corpus(source='stdlib', # A built-in name ('stdlib', 'shakespeare'), a file, a folder, a list of files, or a URL
+                encoding:str='utf-8', # Encoding of files
+                glob:str='*', # For a folder: only files matching this pattern
+                sep:str=DOC_SEP, # For a folder or a list: put between documents
+                newline:str='normalize', # 'normalize' turns \r\n and \r into \n; 'keep' leaves them
+                sha256:str|None=None, # For a URL: the expected SHA-256, when known
                ) -> str:
-    "Return the text of `source`: a built-in corpus name or a text file."
+    "The text of `source`: a built-in corpus, a file, a folder, a list of files or a URL (see the table above)."
+    if isinstance(source, (list, tuple)): return read_files(source, sep, encoding, newline)
     if isinstance(source, str) and source in BUILTIN_CORPORA: return BUILTIN_CORPORA[source]()
-    return read_text_file(source, encoding=encoding)
+    if _is_url(source): return read_text_file(download_url(source, sha256=sha256), encoding, newline)
+    path = Path(source)
+    if path.is_dir(): return read_folder(path, glob, sep, encoding, newline)
+    return read_text_file(path, encoding, newline)
 
-# %% ../nbs/00_data.ipynb #0012
+# %% ../nbs/00_data.ipynb #0024
+CHUNK_CHARS = 1 << 20   # characters encoded per step: bounds the temporary memory
+
+def _code_points(text:str) -> np.ndarray:
+    "Code points of `text`: uint8 when it is Latin-1 (the fast path, one byte each), else uint32."
+    try: return np.frombuffer(text.encode('latin-1'), dtype=np.uint8)
+    except UnicodeEncodeError: return np.frombuffer(text.encode('utf-32-le', 'surrogatepass'), dtype=np.uint32)
+
+def _merge_counts(counts:np.ndarray, new:np.ndarray) -> np.ndarray:
+    "Two arrays of counts indexed by code point, added (the result as long as the longer)."
+    if len(new) > len(counts): counts, new = new, counts
+    counts[:len(new)] += new
+    return counts
+
+def _add_counts(counts:np.ndarray, codes:np.ndarray) -> np.ndarray:
+    "`counts` (indexed by code point) plus the counts of the code points `codes`."
+    return _merge_counts(counts, np.bincount(codes, minlength=len(counts)))
+
+def char_counts(text:str) -> np.ndarray:
+    "How often each character occurs in `text`, as an array indexed by code point (counted in chunks)."
+    counts = np.zeros(256, dtype=np.int64)
+    for i in range(0, len(text), CHUNK_CHARS): counts = _add_counts(counts, _code_points(text[i:i + CHUNK_CHARS]))
+    return counts
+
+# %% ../nbs/00_data.ipynb #0025
+VOCAB_WARN = 500   # more characters than this: warn
+
 class CharVocab:
     "The sorted characters of a corpus, mapping each character to an integer id and back."
     def __init__(self,
@@ -119,14 +307,27 @@ class CharVocab:
         self.unknown = unknown
         self.replacement = replacement if replacement is not None else (' ' if ' ' in self.stoi else self.itos[0])
         if self.replacement not in self.stoi: raise ValueError(f"replacement {self.replacement!r} is not in the vocab.")
-        codes = np.array([ord(c) for c in self.itos], dtype=np.int64)
-        self._lut = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-        self._lut[codes] = np.arange(len(codes))
+        self._codes = np.array([ord(c) for c in self.itos], dtype=np.uint32)   # id -> code point
+        self._lut = np.full(max(256, int(self._codes.max()) + 1), -1, dtype=np.int32)   # code point -> id, -1 if unseen
+        self._lut[self._codes] = np.arange(len(self._codes))
+
+    @classmethod
+    def from_counts(cls, counts, # Character counts indexed by code point (see `char_counts`)
+                    warn_over:int=VOCAB_WARN, # Warn when the vocab has more characters than this
+                    **kwargs):
+        "Build the vocab of every character with a non-zero count, warning when it is suspiciously large."
+        present = np.flatnonzero(counts)
+        if len(present) > warn_over:
+            rarest = present[np.argsort(counts[present], kind='stable')[:10]]
+            warnings.warn(f"the vocabulary has {len(present)} characters (over {warn_over}): binary data, or a script that needs "
+                          f"more text? The rarest: {''.join(chr(c) for c in rarest)!r} "
+                          f"(counts {[int(counts[c]) for c in rarest]}).", stacklevel=2)
+        return cls([chr(c) for c in present], **kwargs)
 
     @classmethod
     def from_text(cls, text:str, **kwargs):
-        "Build the vocab of all characters in `text`."
-        return cls(set(text), **kwargs)
+        "Build the vocab of all characters in `text` (see `from_counts` for the warning)."
+        return cls.from_counts(char_counts(text), **kwargs)
 
     def __len__(self): return len(self.itos)
     def __repr__(self): return f"CharVocab({len(self)} chars: {''.join(self.itos)[:60]!r}{'...' if len(self)>60 else ''})"
@@ -135,29 +336,40 @@ class CharVocab:
 
     @property
     def dtype(self) -> np.dtype:
-        "The smallest unsigned integer type that holds every id."
+        "The smallest integer type that holds every id: uint8 up to 256 characters."
         return np.dtype(np.uint8 if len(self) <= 256 else np.int16 if len(self) <= 32767 else np.int32)
 
     def unknown_chars(self, text:str) -> list:
         "The characters of `text` that are not in the vocab, sorted."
-        return sorted(set(text) - self.stoi.keys())
+        return [chr(c) for c in np.flatnonzero(char_counts(text)) if chr(c) not in self.stoi]
+
+    def _lookup(self, codes:np.ndarray) -> np.ndarray:
+        "Ids for `codes` (int32, -1 for characters not in the vocab)."
+        if codes.dtype == np.uint8: return self._lut[codes]   # 256-entry table, no bounds check needed
+        inside = codes < len(self._lut)
+        return np.where(inside, self._lut[np.where(inside, codes, 0)], -1)
 
     def encode(self, text:str) -> np.ndarray:
-        "Ids of every character of `text`, as a numpy array of `self.dtype`."
-        codes = np.frombuffer(text.encode('utf-32-le'), dtype=np.uint32)
-        ids = np.where(codes < len(self._lut), self._lut[np.minimum(codes, len(self._lut)-1)], -1)
-        if (ids < 0).any():
-            if self.unknown == 'error':
-                missing = self.unknown_chars(text)
-                raise CharDataError(f"{len(missing)} character(s) not in the vocab: {''.join(missing)[:40]!r}; "
-                                    f"use text the model was trained on, or CharVocab(..., unknown='replace').")
-            ids[ids < 0] = self.stoi[self.replacement]
-        return ids.astype(self.dtype)
+        "Ids of every character of `text`, as a numpy array of `self.dtype`, encoded in chunks."
+        out = np.empty(len(text), dtype=self.dtype)
+        for i in range(0, len(text), CHUNK_CHARS):
+            codes = _code_points(text[i:i + CHUNK_CHARS])
+            ids = self._lookup(codes)
+            unseen = ids < 0
+            if unseen.any():
+                if self.unknown == 'error':
+                    missing = ''.join(chr(c) for c in np.unique(codes[unseen]))
+                    raise CharDataError(f"{len(missing)} character(s) not in the vocab: {missing[:40]!r}; use text the model "
+                                        f"was trained on, or CharVocab(..., unknown='replace').")
+                ids[unseen] = self.stoi[self.replacement]
+            out[i:i + len(ids)] = ids
+        return out
 
     def decode(self, ids) -> str:
         "The text for a sequence of ids (list, array or tensor)."
-        if isinstance(ids, torch.Tensor): ids = ids.tolist()
-        return ''.join(self.itos[int(i)] for i in ids)
+        if isinstance(ids, torch.Tensor): ids = ids.detach().cpu().as_subclass(torch.Tensor).numpy()
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        return self._codes[ids].tobytes().decode('utf-32-le', 'surrogatepass')
 
     def to_dict(self) -> dict:
         "Plain types only, so a model file can store the vocab without pickling objects."
@@ -168,33 +380,51 @@ class CharVocab:
         "Rebuild a vocab saved with `to_dict`."
         return cls(d['chars'], unknown=d.get('unknown', 'error'), replacement=d.get('replacement'))
 
-# %% ../nbs/00_data.ipynb #0018
+# %% ../nbs/00_data.ipynb #0034
+def _find_vocab(dataset):
+    "The `CharVocab` of the `CharNumericalize` transform in a fastai dataset, if any."
+    for tl in getattr(dataset, 'tls', []):
+        for t in getattr(tl, 'tfms', []):
+            if isinstance(getattr(t, 'vocab', None), CharVocab): return t.vocab
+
+def _concat_ids(dataset):
+    "One tensor of ids from a dataset of id tensors (or tuples holding one); a single item is used as is, not copied."
+    parts = [o[0] if isinstance(o, tuple) else o for o in dataset]
+    parts = [torch.as_tensor(p) for p in parts]
+    if not parts: raise CharDataError("the dataset is empty; give the DataBlock at least one text.")
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
+
 class CharStreamDL(TfmdDL):
     "A `DataLoader` that reads one encoded text as `bs` contiguous streams, `seq_len` characters per batch."
     def __init__(self,
                  dataset=None, # Items that are 1-d tensors of character ids (concatenated in order)
                  bs:int=64, # Number of parallel streams (rows per batch)
                  seq_len:int=128, # Characters per row per batch (truncated-BPTT length)
-                 shuffle:bool=False, # Start each epoch at a random offset, so window boundaries move
+                 shuffle:bool=False, # Start each epoch at a random offset in [0, seq_len), so window boundaries move
                  ids=None, # Or: the encoded text directly, one 1-d tensor
-                 vocab:CharVocab|None=None, # Used to decode batches in `show_batch`
+                 vocab:CharVocab|None=None, # Used to decode batches in `show_batch` (default: found in `dataset`)
                  **kwargs):
         if ids is None: ids = _concat_ids(dataset)
-        self.ids, self.seq_len, self.vocab = ids, seq_len, vocab
+        # A plain tensor (not a fastai subclass): slicing it is the whole cost of a batch, so keep it cheap.
+        self.ids = torch.as_tensor(ids).as_subclass(torch.Tensor)
+        self.seq_len, self.vocab = seq_len, ifnone(vocab, _find_vocab(dataset))
         self.offset = 0
-        self._set_streams(bs, 0)
-        # Batches are slices of one tensor: worker processes would only add start-up cost and split the order.
-        kwargs['num_workers'] = 0
+        self._set_streams(bs, 0, shuffle)
+        kwargs['num_workers'] = 0   # batches are slices of one tensor: worker processes would only add start-up cost
+        kwargs.setdefault('indexed', True)   # batches are found by number (needed for shuffle without a dataset)
         super().__init__(dataset=dataset, bs=bs, shuffle=shuffle, **kwargs)
         self.n = self.n_batches * bs
 
-    def _set_streams(self, bs, offset):
-        "Lay the text out as `bs` rows, each row one contiguous stream."
-        n = len(self.ids) - 1 - offset   # -1: the last character has no next character
+    def _set_streams(self, bs, offset, shuffle):
+        "Lay the text out as `bs` rows, each row one contiguous stream, starting at `offset`."
+        # -1: the last character has no next one; with shuffle, keep room for any offset so every epoch has the same length
+        n = len(self.ids) - 1 - (self.seq_len - 1 if shuffle else 0)
         self.stream_len = n // bs
-        if self.stream_len < 1: raise CharDataError(f"text of {len(self.ids):,} characters is too short for bs={bs}; use a smaller bs or more text.")
+        if self.stream_len < 1:
+            raise CharDataError(f"a text of {len(self.ids):,} characters is too short for bs={bs}, seq_len={self.seq_len}; "
+                                f"use a smaller bs or seq_len, or more text.")
         used = bs * self.stream_len
-        self.x_streams = self.ids[offset:offset + used].view(bs, self.stream_len)
+        self.x_streams = self.ids[offset:offset + used].view(bs, self.stream_len)   # views: nothing is copied
         self.y_streams = self.ids[offset + 1:offset + used + 1].view(bs, self.stream_len)
         self.n_batches = -(-self.stream_len // self.seq_len)
 
@@ -203,7 +433,7 @@ class CharStreamDL(TfmdDL):
     def before_iter(self):
         super().before_iter()
         offset = self.rng.randint(0, self.seq_len - 1) if self.shuffle else 0
-        if offset != self.offset: self._set_streams(self.bs, offset); self.offset = offset
+        if offset != self.offset: self._set_streams(self.bs, offset, self.shuffle); self.offset = offset
 
     def get_idxs(self): return list(range(self.n_batches))
 
@@ -247,57 +477,156 @@ class CharStreamDL(TfmdDL):
         if dataset is None: kwargs.setdefault('ids', self.ids)
         return super().new(dataset=dataset, **kwargs)
 
-def _concat_ids(dataset):
-    "One tensor of ids from a dataset of id tensors (or tuples holding one)."
-    parts = [o[0] if isinstance(o, tuple) else o for o in dataset]
-    parts = [torch.as_tensor(p) for p in parts]
-    return parts[0] if len(parts) == 1 else torch.cat(parts)
-
 def _display(df):
     try:
         from IPython.display import display; display(df)
     except ImportError: print(df.to_string())
 
-# %% ../nbs/00_data.ipynb #0024
+# %% ../nbs/00_data.ipynb #0042
+def _entropy(counts) -> float:
+    p = counts[counts > 0].double() / counts.sum()
+    return float(-(p * p.log()).sum())
+
 def char_baselines(ids, # Encoded text: 1-d tensor or array of ids
                    vocab_sz:int, # Size of the vocab
+                   chunk:int=1<<24, # Characters counted per step
                   ) -> dict:
     "Uniform, unigram and bigram-conditional entropies of `ids`, in nats per character."
-    ids = torch.as_tensor(np.asarray(ids)).long()
-    def entropy(counts):
-        p = counts[counts > 0].double() / counts.sum()
-        return float(-(p * p.log()).sum())
-    unigram = entropy(torch.bincount(ids, minlength=vocab_sz))
-    joint = entropy(torch.bincount(ids[:-1] * vocab_sz + ids[1:], minlength=vocab_sz * vocab_sz))
-    first = entropy(torch.bincount(ids[:-1], minlength=vocab_sz))
-    return dict(uniform=math.log(vocab_sz), unigram=unigram, bigram=joint - first)   # H(Y|X) = H(X,Y) - H(X)
+    ids = ids.as_subclass(torch.Tensor) if isinstance(ids, torch.Tensor) else torch.from_numpy(np.asarray(ids))
+    unigram = torch.zeros(vocab_sz, dtype=torch.long)
+    first = torch.zeros(vocab_sz, dtype=torch.long)
+    pair_keys, pair_counts = [], []
+    dense = vocab_sz * vocab_sz <= 1 << 24   # small vocab: one dense table of pair counts
+    pairs = torch.zeros(vocab_sz * vocab_sz if dense else 0, dtype=torch.long)
+    for i in range(0, len(ids), chunk):
+        a = ids[i:i + chunk + 1].long()   # one extra: the pair that straddles two chunks
+        unigram += torch.bincount(a[:chunk], minlength=vocab_sz)
+        first += torch.bincount(a[:-1], minlength=vocab_sz)
+        keys = a[:-1] * vocab_sz + a[1:]
+        if dense: pairs += torch.bincount(keys, minlength=vocab_sz * vocab_sz)
+        else:
+            k, c = torch.unique(keys, return_counts=True); pair_keys.append(k); pair_counts.append(c)
+    if not dense:
+        k, inverse = torch.unique(torch.cat(pair_keys), return_inverse=True)
+        pairs = torch.zeros(len(k), dtype=torch.long).scatter_add_(0, inverse, torch.cat(pair_counts))
+    return dict(uniform=math.log(vocab_sz), unigram=_entropy(unigram),
+                bigram=_entropy(pairs) - _entropy(first))   # H(Y|X) = H(X,Y) - H(X)
 
-# %% ../nbs/00_data.ipynb #0027
+# %% ../nbs/00_data.ipynb #0045
 class CharNumericalize(Transform):
-    "Text (or a path to a text file) to a tensor of character ids, and back."
-    def __init__(self, vocab:CharVocab|None=None): self.vocab = vocab
+    "Text (or a path to a text file, or encoded ids) to a tensor of character ids, and back."
+    def __init__(self, vocab:CharVocab|None=None, encoding:str='utf-8', unknown:str='error'):
+        self.vocab, self.encoding, self.unknown = vocab, encoding, unknown
     def setups(self, items):
-        if self.vocab is None and items is not None:
-            self.vocab = CharVocab(set().union(*(set(_as_text(o)) for o in items)))
-    def encodes(self, o:str|Path): return TensorText(torch.from_numpy(self.vocab.encode(_as_text(o))))
+        if self.vocab is None and items is not None:   # fastai passes the training items only
+            counts = np.zeros(256, dtype=np.int64)
+            for o in items:
+                if not isinstance(o, (torch.Tensor, np.ndarray)): counts = _merge_counts(counts, char_counts(self._text(o)))
+            self.vocab = CharVocab.from_counts(counts, unknown=self.unknown)
+    def _text(self, o): return read_text_file(o, self.encoding) if isinstance(o, Path) else o
+    def encodes(self, o:str|Path):
+        try: return TensorText(torch.from_numpy(self.vocab.encode(self._text(o))))
+        except CharDataError as e: raise CharDataError(f"{o if isinstance(o, Path) else 'a text item'}: {e}") from None
+    def encodes(self, o:torch.Tensor|np.ndarray): return TensorText(torch.as_tensor(o))   # already ids: a view, no copy
     def decodes(self, o:TensorText): return TitledStr(self.vocab.decode(o))
 
-def _as_text(o): return read_text_file(o) if isinstance(o, Path) else o
-
 def CharStreamBlock(vocab:CharVocab|None=None, # The vocab; built from the training items when None
+                    encoding:str='utf-8', # Encoding of items that are file paths
+                    unknown:str='error', # For a vocab built here: 'error' or 'replace' for validation characters unseen in training
                    ):
     "A `TransformBlock` for character streams: `CharNumericalize` items, batched by `CharStreamDL`."
-    return TransformBlock(type_tfms=CharNumericalize(vocab), dl_type=CharStreamDL)
+    return TransformBlock(type_tfms=CharNumericalize(vocab, encoding, unknown), dl_type=CharStreamDL)
 
-# %% ../nbs/00_data.ipynb #0028
-def _char_dls_from_dblock(dblock, items, bs, seq_len, **kwargs):
-    dls = dblock.dataloaders(items, bs=bs, seq_len=seq_len, **kwargs)
-    vocab = dls.train_ds.tls[0].tfms[-1].vocab if hasattr(dls.train_ds, 'tls') else None
-    for dl in dls.loaders: dl.vocab = vocab
-    dls.vocab = vocab
-    return dls
+# %% ../nbs/00_data.ipynb #0049
+MEMMAP_BYTES = 256 * 2**20   # files at least this big are encoded to a cache file and memory-mapped
 
-def char_dls(source='stdlib', # A file path or a built-in corpus name (see `load_corpus`)
+def _check_not_blank(counts, path):
+    if all(chr(c).isspace() for c in np.flatnonzero(counts)): raise _blank(path)
+
+def encode_file(path, # A (large) text file
+                vocab:CharVocab|None=None, # The vocab; found by a first pass over the file when None
+                encoding:str='utf-8', # The file's encoding
+                newline:str='normalize', # 'normalize' or 'keep'
+                chunk_bytes:int=1<<22, # Bytes read per step
+               ):
+    "Encode `path` once into a cache file of ids and memory-map it: returns `(ids, vocab)`, `ids` a 1-d tensor."
+    path = Path(path)
+    if not path.is_file(): raise _missing(path)
+    st = path.stat()
+    key = repr((str(path.resolve()), st.st_size, st.st_mtime_ns, codecs.lookup(encoding).name, newline,
+                None if vocab is None else vocab.to_dict()['chars']))
+    ids_path = cache_dir()/'encoded'/f"{path.name[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ids"
+    meta_path = ids_path.with_suffix('.json')
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() and ids_path.exists() else None
+    if meta is None or ids_path.stat().st_size != meta['n'] * np.dtype(meta['dtype']).itemsize:
+        if vocab is None:
+            counts = np.zeros(256, dtype=np.int64)
+            for text in iter_text_chunks(path, encoding, newline, chunk_bytes): counts = _merge_counts(counts, char_counts(text))
+            _check_not_blank(counts, path)
+            vocab = CharVocab.from_counts(counts)
+        ids_path.parent.mkdir(parents=True, exist_ok=True)
+        part, n = ids_path.with_name(ids_path.name + '.part'), 0
+        try:
+            with open(part, 'wb') as f:
+                for text in iter_text_chunks(path, encoding, newline, chunk_bytes):
+                    try: vocab.encode(text).tofile(f)
+                    except CharDataError as e: raise CharDataError(f"{path}: {e}") from None
+                    n += len(text)
+            os.replace(part, ids_path)
+        finally: part.unlink(missing_ok=True)
+        meta = dict(n=n, dtype=vocab.dtype.name, vocab=vocab.to_dict(), source=str(path))
+        meta_path.write_text(json.dumps(meta))
+    vocab = CharVocab.from_dict(meta['vocab'])
+    # mode 'c' (copy-on-write) maps the file without loading it; torch needs a writable array
+    arr = np.memmap(ids_path, dtype=np.dtype(meta['dtype']), mode='c', shape=(meta['n'],))
+    # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
+    if hasattr(mmap, 'MADV_RANDOM'): arr._mmap.madvise(mmap.MADV_RANDOM)
+    return torch.from_numpy(arr), vocab
+
+# %% ../nbs/00_data.ipynb #0052
+class CharDataLoaders(DataLoaders):
+    "fastai `DataLoaders` of character streams, with `.vocab`; `new(bs=..., seq_len=...)` remakes every loader."
+    @property
+    def vocab(self) -> CharVocab: return self.train.vocab
+
+    def new(self, **kwargs):
+        "These loaders with some settings changed, e.g. `dls.new(bs=16)`."
+        return CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=self.device)
+
+def min_chars(bs:int, seq_len:int, valid_pct:float) -> int:
+    "The fewest characters that give one training batch of `bs` x `seq_len` and a validation split of `valid_pct`."
+    def fits(n):
+        cut = int(n * (1 - valid_pct))
+        return cut >= bs * seq_len + 1 and n - cut >= bs + 1
+    n = max(math.ceil((bs * seq_len + 1) / (1 - valid_pct)), math.ceil((bs + 1) / valid_pct))
+    while not fits(n): n += 1   # rounding
+    return n
+
+def _suggest(n, bs, seq_len, valid_pct):
+    "Smaller `bs` and `seq_len` (halved in turn) that fit `n` characters, or None."
+    while min_chars(bs, seq_len, valid_pct) > n:
+        if seq_len == 1 and bs == 1: return None
+        if seq_len >= bs and seq_len > 1: seq_len //= 2
+        else: bs = max(1, bs // 2)
+    return bs, seq_len
+
+def _too_small(name, n, bs, seq_len, valid_pct):
+    hint = _suggest(n, bs, seq_len, valid_pct)
+    fix = f"use a smaller batch, e.g. --bs {hint[0]} --seq-len {hint[1]}, or more text" if hint else "use more text"
+    return CharDataError(f"{name}: {n:,} characters is too few for bs={bs}, seq_len={seq_len}, valid_pct={valid_pct}: "
+                         f"need at least {min_chars(bs, seq_len, valid_pct):,}; {fix}.")
+
+def _source_name(source) -> str:
+    if isinstance(source, (list, tuple)): return f"{len(source)} files ({Path(source[0]).name}, ...)" if source else 'the list of files'
+    return str(source)
+
+def _large_file(source, encoding, memmap_bytes):
+    "The local file `source` names (downloading a URL) when it is at least `memmap_bytes` big, else None."
+    if isinstance(source, (list, tuple)) or (isinstance(source, str) and source in BUILTIN_CORPORA): return None
+    path = download_url(source) if _is_url(source) else Path(source)
+    return path if path.is_file() and path.stat().st_size >= memmap_bytes else None
+
+def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of files or a URL (see `load_corpus`)
              bs:int=64, # Parallel streams per batch
              seq_len:int=128, # Characters per row per batch
              valid_pct:float=0.1, # The last `valid_pct` of the text is validation
@@ -305,10 +634,110 @@ def char_dls(source='stdlib', # A file path or a built-in corpus name (see `load
              device=None, # Where batches go (default: fastai's default device)
              vocab:CharVocab|None=None, # Use this vocab instead of building one from the text
              text:str|None=None, # Or: the text itself, instead of `source`
-             **kwargs) -> DataLoaders:
+             encoding:str='utf-8', # Encoding of files
+             glob:str='*', # For a folder: only files matching this pattern
+             memmap_bytes:int=MEMMAP_BYTES, # A file at least this big is encoded to a cache file and memory-mapped
+             **kwargs) -> CharDataLoaders:
     "`DataLoaders` of contiguous character streams from `source` (or `text`), split by position."
-    if text is None: text = load_corpus(source)
-    vocab = ifnone(vocab, CharVocab.from_text(text))
-    cut = int(len(text) * (1 - valid_pct))
+    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct}: use a fraction between 0 and 1, e.g. 0.1.")
+    if bs < 1 or seq_len < 1: raise ValueError(f"bs={bs}, seq_len={seq_len}: both must be at least 1.")
+    name = 'the text' if text is not None else _source_name(source)
+    big = None if text is not None else _large_file(source, encoding, memmap_bytes)
+    if big is not None: ids, vocab = encode_file(big, vocab, encoding)
+    else:
+        if text is None: text = load_corpus(source, encoding=encoding, glob=glob)
+        try:
+            vocab = vocab if vocab is not None else CharVocab.from_text(text)
+            ids = torch.from_numpy(vocab.encode(text))
+        except CharDataError as e: raise CharDataError(f"{name}: {e}") from None
+        text = None   # drop our reference: the ids are all we need
+    n = len(ids)
+    cut = int(n * (1 - valid_pct))
+    if n < min_chars(bs, seq_len, valid_pct): raise _too_small(name, n, bs, seq_len, valid_pct)
     dblock = DataBlock(blocks=CharStreamBlock(vocab), splitter=IndexSplitter([1]))
-    return _char_dls_from_dblock(dblock, [text[:cut], text[cut:]], bs, seq_len, shuffle=shuffle, device=device, **kwargs)
+    dls = dblock.dataloaders([ids[:cut], ids[cut:]], bs=bs, seq_len=seq_len, shuffle=shuffle, device=device, vocab=vocab, **kwargs)
+    return CharDataLoaders(*dls.loaders, path=dls.path, device=dls.device)
+
+# %% ../nbs/00_data.ipynb #0067
+def _vm_kb(field:str) -> int:
+    "A memory figure of this process from /proc/self/status, in kB (Linux)."
+    with open('/proc/self/status') as f: return int(re.search(rf'{field}:\s+(\d+)', f.read()).group(1))
+
+def _reset_peak() -> bool:
+    "Reset this process's peak resident memory (VmHWM) to the current one; False where the OS cannot."
+    try:
+        with open('/proc/self/clear_refs', 'w') as f: f.write('5')
+        return True
+    except OSError: return False
+
+def _bench_kit(path:str, bs:int, seq_len:int) -> dict:
+    "Child process: build `char_dls` on `path`, measure time, peak memory and iteration speed."
+    _reset_peak(); rss0 = _vm_kb('VmRSS')
+    t0 = time.perf_counter()
+    dls = char_dls(path, bs=bs, seq_len=seq_len)
+    build = time.perf_counter() - t0
+    peak_rss = _vm_kb('VmHWM') * 1024
+    peak = peak_rss - rss0 * 1024
+    n = len(dls.train.ids) + len(dls.valid.ids)
+    t0, chars = time.perf_counter(), 0
+    for x, y in dls.train: chars += x.numel()
+    return dict(chars=n, build_seconds=build, peak_rss_bytes=peak_rss, peak_extra_bytes=peak, peak_extra_bytes_per_char=peak / n,
+                chars_per_s=chars / (time.perf_counter() - t0), iter_chars=chars)
+
+def _bench_fastai(path:str, bs:int, seq_len:int, n_batches:int) -> dict:
+    "Child process: fastai's TextBlock + LMDataLoader with a character tokenizer on `path`."
+    from fastai.text.data import TextBlock
+    from fastai.text.core import Tokenizer
+    text = Path(path).read_text()
+    cut = int(len(text) * 0.9)
+    def chars(texts): return (list(t) for t in texts)
+    t0 = time.perf_counter()
+    dblock = DataBlock(blocks=TextBlock(Tokenizer(chars, rules=[]), is_lm=True, min_freq=1, seq_len=seq_len),
+                       splitter=IndexSplitter([1]))
+    dls = dblock.dataloaders([text[:cut], text[cut:]], bs=bs, seq_len=seq_len)
+    build = time.perf_counter() - t0
+    t0, done = time.perf_counter(), 0
+    for i, (x, y) in enumerate(dls.train):
+        done += x.numel()
+        if i + 1 >= n_batches: break
+    return dict(chars=len(text), build_seconds=build, chars_per_s=done / (time.perf_counter() - t0), iter_chars=done)
+
+def _run_child(fn:str, *args) -> dict:
+    "Run `charrnn_fastai.data.fn(*args)` in a fresh Python process and return its dict."
+    code = f"import json, sys; from charrnn_fastai.data import {fn}; print(json.dumps({fn}(*json.loads(sys.argv[1]))))"
+    res = subprocess.run([sys.executable, '-c', code, json.dumps(args)], capture_output=True, text=True)
+    if res.returncode != 0: raise RuntimeError(f"{fn} failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+def _repeat_to_file(text:str, path:Path, n_bytes:int):
+    "Write `text` repeated, cut to `n_bytes` (of UTF-8), to `path`."
+    data = text.encode('utf-8')
+    with open(path, 'wb') as f:
+        for _ in range(n_bytes // len(data)): f.write(data)
+        f.write(data[:n_bytes % len(data)])
+
+def bench_data(size_mb:int=100, # Corpus size for this kit's loaders, in MB
+               fastai_mb:int=10, # Corpus size for fastai's TextBlock/LMDataLoader path, in MB (0 to skip)
+               bs:int=64, # Streams per batch
+               seq_len:int=128, # Characters per row per batch
+               fastai_batches:int=20, # Batches to time for fastai's loader (it is slow)
+               corpus:str='shakespeare', # Text repeated to build the corpus (a built-in name or a file)
+              ) -> dict:
+    "Build character DataLoaders from a `size_mb` corpus: seconds, peak extra memory, iteration speed; and fastai's path on `fastai_mb`."
+    text = load_corpus(corpus)
+    res = dict(size_mb=size_mb, bs=bs, seq_len=seq_len)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d)/'corpus.txt'
+        _repeat_to_file(text, path, size_mb * 2**20)
+        kit = _run_child('_bench_kit', str(path), bs, seq_len)
+        res.update(chars=kit['chars'], build_seconds=kit['build_seconds'], peak_rss_mb=kit['peak_rss_bytes'] / 2**20, peak_extra_mb=kit['peak_extra_bytes'] / 2**20,
+                   peak_extra_bytes_per_char=kit['peak_extra_bytes_per_char'], chars_per_s=kit['chars_per_s'])
+        if fastai_mb:
+            _repeat_to_file(text, path, fastai_mb * 2**20)
+            fa = _run_child('_bench_fastai', str(path), bs, seq_len, fastai_batches)
+            kit_small = _run_child('_bench_kit', str(path), bs, seq_len)
+            res.update(fastai_mb=fastai_mb, fastai_build_seconds_per_mb=fa['build_seconds'] / fastai_mb,
+                       fastai_chars_per_s=fa['chars_per_s'], kit_build_seconds_per_mb_same_size=kit_small['build_seconds'] / fastai_mb,
+                       ratio_build_fastai_to_kit=fa['build_seconds'] / kit_small['build_seconds'],
+                       ratio_chars_per_s_kit_to_fastai=kit['chars_per_s'] / fa['chars_per_s'])
+    return res
