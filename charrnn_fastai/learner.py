@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import torch
 from fastcore.basics import patch
+from fastcore.foundation import L
 from fastai.learner import Learner, Recorder
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelEpochException
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, AvgLoss
 from fastai.callback.all import *   # patches fit_one_cycle and lr_find onto Learner; progress bars; ModelResetter, GradientClip
@@ -38,7 +39,8 @@ class HistoryRecorder(Callback):
 
     def before_epoch(self): self._trained = False
     def after_batch(self):
-        if not self.training or getattr(self.learn, 'loss', None) is None: return
+        # lr_find trains a few steps and then puts the weights back: those steps are not part of the history
+        if not self.training or getattr(self.learn, 'loss', None) is None or hasattr(self.learn, 'lr_finder'): return
         self._trained = True
         self._pending.append(self.learn.loss.detach())
         self.lrs.append(float(self.opt.hypers[-1]['lr']))
@@ -73,32 +75,60 @@ class CharLearner(Learner):
     @property
     def vocab(self) -> CharVocab: return self.dls.vocab
 
+    def __getattr__(self, k):
+        # A fastai Learner hands unknown attributes on to its model. `run` is also the on/off switch of every fastai
+        # Callback, so handing on `CharRNN.run` would make each callback warn that it shadows `learn.run`.
+        if k == 'run': raise AttributeError(k)
+        return super().__getattr__(k)
+
+    def _do_fit(self):
+        "fastai's epoch loop, but starting at `self.first_epoch` (set when resuming from a checkpoint)."
+        # fastai's `fit(start_epoch=k)` cancels epochs 0..k-1 one by one instead: every callback still gets their
+        # `after_epoch` (a sampler would sample, a checkpointer would save) and the table shows empty rows.
+        for epoch in range(getattr(self, 'first_epoch', 0), self.n_epoch):
+            self.epoch = epoch
+            self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+
 def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock` DataBlock)
                      arch:str='lstm', # 'lstm', 'gru' or 'rnn'
-                     n_hidden:int=512, # Hidden size per layer
-                     n_layers:int=2, # RNN layers
+                     n_hidden:int=384, # Hidden size per layer
+                     n_layers:int=1, # RNN layers
                      emb_sz:int|None=64, # Embedding size
                      one_hot:bool=False, # One-hot inputs instead of an embedding
                      dropout:float=0., # Dropout between layers and before the head
                      tie_weights:bool=False, # Share embedding and head weights
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
+                     lr:float=1e-2, # Default peak learning rate (`fit_one_cycle(n)`, `fit_time(seconds)`)
+                     device=None, # 'cuda', 'mps', 'cpu' or a `torch.device`; None: the best available
+                     precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 on a GPU that has it, else fp32)
+                     checks:bool=True, # Add the training callbacks: throughput columns, baselines and stuck-loss warnings, NaN stop
                      metrics=None, # Default: accuracy and bits per character
                      cbs=None, # Extra callbacks
                      **kwargs, # Passed to `Learner` (opt_func, lr, wd, path, ...)
                     ) -> CharLearner:
-    "A `CharLearner` with a new `CharRNN` sized to `dls.vocab`, the hidden-state reset and gradient clipping."
+    "A `CharLearner` with a new `CharRNN` sized to `dls.vocab`, on the best device, with the hidden-state reset and gradient clipping."
+    # The callbacks live in the next notebook (03_callbacks), which builds on this one; importing them when the
+    # function runs keeps the notebooks in reading order.
+    from charrnn_fastai.callbacks import best_device, resolve_precision, precision_callbacks, training_callbacks
+    device = best_device(device)
+    precision = resolve_precision(precision, device)
+    dls.to(device)
     model = CharRNN(len(dls.vocab), n_hidden=n_hidden, n_layers=n_layers, arch=arch, emb_sz=emb_sz,
-                    one_hot=one_hot, dropout=dropout, tie_weights=tie_weights)
-    cbs = [ModelResetter(), HistoryRecorder()] + ([GradientClip(clip)] if clip else []) + list(cbs or [])
+                    one_hot=one_hot, dropout=dropout, tie_weights=tie_weights).to(device)
+    cbs = ([ModelResetter(), HistoryRecorder()] + ([GradientClip(clip)] if clip else []) + precision_callbacks(precision)
+           + (training_callbacks() if checks else []) + list(L(cbs)))
     metrics = [accuracy, bits_per_char] if metrics is None else metrics
-    return CharLearner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=metrics, cbs=cbs, **kwargs)
+    learn = CharLearner(dls, model, loss_func=CrossEntropyLossFlat(), lr=lr, metrics=metrics, cbs=cbs, **kwargs)
+    learn.precision = precision
+    return learn
 
 # %% ../nbs/02_learner.ipynb #0014
 def learner_history(learn) -> dict:
-    "The training history of `learn` (see `HistoryRecorder`) with bs, seq_len and the data's baselines."
+    "The training history of `learn` (see `HistoryRecorder`) with bs, seq_len, the data's baselines, device and precision."
     dl = learn.dls.train
     return dict(learn.history_recorder.state(), bs=int(dl.bs), seq_len=int(getattr(dl, 'seq_len', 0)),
-                baselines=learn.baselines)
+                baselines=learn.baselines, device=str(next(learn.model.parameters()).device),
+                precision=getattr(learn, 'precision', 'fp32'))
 
 @patch(as_prop=True)
 def baselines(self:CharLearner) -> dict:
