@@ -8,10 +8,16 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/all.html.md"""
 __all__ = []
 
 # %% ../nbs/99_all.ipynb #0003
-from . import data, model, learner
+import importlib
 from .data import *
 from .model import *
 from .learner import *
+from .callbacks import *
+from .plot import *
+from .sample import *
+from .export import *
+from .distributed import *
 
 # nbdev lists only names defined here in __all__; re-export each module's public names instead
-__all__ = [name for mod in (data, model, learner) for name in mod.__all__]
+_modules = 'data', 'model', 'learner', 'callbacks', 'plot', 'sample', 'export', 'distributed'
+__all__ = [name for mod in _modules for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__]

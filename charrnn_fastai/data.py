@@ -6,6 +6,10 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #0003
 from __future__ import annotations
+import warnings
+# fastai 2.8 decorates a few layers with torch.jit.script, which recent torch flags as deprecated on import:
+# harmless here, and noise in every notebook and command.
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 import os, sys, re, json, math, mmap, time, codecs, sysconfig, hashlib, tempfile, warnings, subprocess
 import http.client, urllib.request, urllib.error
 from pathlib import Path
@@ -627,7 +631,7 @@ def _large_file(source, encoding, memmap_bytes):
     return path if path.is_file() and path.stat().st_size >= memmap_bytes else None
 
 def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of files or a URL (see `load_corpus`)
-             bs:int=64, # Parallel streams per batch
+             bs:int=32, # Parallel streams per batch (32: more updates per second of training, see 03_callbacks)
              seq_len:int=128, # Characters per row per batch
              valid_pct:float=0.1, # The last `valid_pct` of the text is validation
              shuffle:bool=False, # Random start offset each training epoch

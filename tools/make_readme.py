@@ -23,7 +23,8 @@ def readme_text(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
     for cell in nb['cells']:
         src = ''.join(cell['source'])
         if cell['cell_type'] == 'markdown':
-            parts.append(src.strip())
+            # images sit beside the notebook (nbs/images) while README.md sits at the repository's root
+            parts.append(src.strip().replace('](images/', '](nbs/images/'))
             continue
         if _is_hidden(src): continue
         code = '\n'.join(l for l in src.splitlines() if not l.strip().startswith('#|')).strip()
