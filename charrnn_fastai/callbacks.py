@@ -17,17 +17,20 @@ from fastai.callback.core import Callback, CancelFitException, CancelTrainExcept
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.schedule import ParamScheduler, combined_cos
 from fastai.metrics import ValueMetric
+from fastai.torch_core import rank_distrib, num_distrib
+import torch.distributed as dist
 from .data import *
 from .model import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'CKPT_RE', 'TRAIN_DEFAULTS', 'best_device', 'resolve_precision', 'precision_callbacks', 'Throughput',
-           'StuckLossWarning', 'NonFiniteLossWarning', 'BaselineChecks', 'StopOnNonFinite', 'training_callbacks',
-           'to_plain', 'atomic_save', 'list_checkpoints', 'latest_checkpoint', 'load_checkpoint', 'SaveCheckpoints',
-           'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds', 'estimate_epochs',
-           'fit_with_checkpoints', 'quick_sample', 'SampleEachEpoch', 'default_train_settings', 'bench_train',
-           'bench_quality']
+__all__ = ['PRECISIONS', 'CKPT_RE', 'TRAIN_DEFAULTS', 'best_device', 'resolve_precision', 'precision_callbacks', 'unwrap_model',
+           'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0',
+           'Throughput', 'StuckLossWarning', 'NonFiniteLossWarning', 'BaselineChecks', 'StopOnNonFinite',
+           'training_callbacks', 'to_plain', 'atomic_save', 'list_checkpoints', 'latest_checkpoint', 'load_checkpoint',
+           'SaveCheckpoints', 'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds',
+           'estimate_epochs', 'fit_with_checkpoints', 'quick_sample', 'SampleEachEpoch', 'default_train_settings',
+           'bench_train', 'bench_quality']
 
 # %% ../nbs/03_callbacks.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -68,6 +71,50 @@ def precision_callbacks(precision:str, # 'fp32', 'bf16' or 'fp16' (as returned b
     return [] if precision == 'fp32' else [MixedPrecision(amp_mode=precision)]
 
 # %% ../nbs/03_callbacks.ipynb #0017
+def unwrap_model(model):
+    "The module inside a `DistributedDataParallel` (or `DataParallel`) wrapper; `model` itself otherwise."
+    return model.module if hasattr(model, 'module') else model
+
+def is_distributed() -> bool:
+    "True inside a process group of more than one process."
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def _comm_device():
+    "Where tensors for collectives must live: the GPU for NCCL, the CPU for gloo."
+    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+
+def mean_over_ranks(x:torch.Tensor) -> torch.Tensor:
+    "The mean of tensor `x` over all ranks (`x` itself, detached, outside distributed training)."
+    x = x.detach().clone()
+    if not is_distributed(): return x
+    dist.all_reduce(x, op=dist.ReduceOp.SUM)
+    return x / dist.get_world_size()
+
+def _reduce_number(x:float, op) -> float:
+    t = torch.tensor([float(x)], dtype=torch.float64, device=_comm_device())
+    dist.all_reduce(t, op=op)
+    return float(t.item())
+
+def sum_over_ranks(x:float) -> float:
+    "The sum of the number `x` over all ranks (e.g. characters per second); `x` outside distributed training."
+    return _reduce_number(x, dist.ReduceOp.SUM) if is_distributed() else x
+
+def max_over_ranks(x:float) -> float:
+    "The largest value of the number `x` over all ranks (e.g. seconds trained, so every rank uses the slowest clock)."
+    return _reduce_number(x, dist.ReduceOp.MAX) if is_distributed() else x
+
+def any_rank(flag:bool) -> bool:
+    "True on every rank if `flag` is true on any rank: how all ranks agree to stop at the same step."
+    return bool(max_over_ranks(float(bool(flag)))) if is_distributed() else bool(flag)
+
+def from_rank0(obj):
+    "Rank 0's value of a picklable `obj`, on every rank (e.g. a step count computed from a timing)."
+    if not is_distributed(): return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+# %% ../nbs/03_callbacks.ipynb #0020
 class Throughput(Callback):
     "Characters per second, seconds per epoch and (on CUDA) peak GPU memory, as columns of the progress table."
     order = 40   # before the Recorder (50), which reads the columns after validation
@@ -102,7 +149,7 @@ class Throughput(Callback):
 
     def after_train(self):
         self._sync()
-        self.chars_per_s = round(self.n_chars / max(time.perf_counter() - self.train_start, 1e-9))
+        self.chars_per_s = round(sum_over_ranks(self.n_chars / max(time.perf_counter() - self.train_start, 1e-9)))
 
     def after_validate(self):
         self._sync()
@@ -111,7 +158,7 @@ class Throughput(Callback):
 
     def after_fit(self): self._remove_columns()
 
-# %% ../nbs/03_callbacks.ipynb #0021
+# %% ../nbs/03_callbacks.ipynb #0024
 class StuckLossWarning(UserWarning):
     "The validation loss is not below a baseline it should beat."
 
@@ -125,6 +172,7 @@ def _learner_baselines(learn) -> dict:
 class BaselineChecks(Callback):
     "Show the data's baselines once; warn, with likely causes, when the validation loss is stuck at one of them."
     order = 55   # after the Recorder (50) has the epoch's validation loss
+    rank0_only = True   # under DDP: print and warn once, not once per process
 
     def __init__(self,
                  min_steps:int=500, # Training steps before the checks start
@@ -182,7 +230,7 @@ def training_callbacks(min_steps:int=500, # `BaselineChecks.min_steps`
     "The callbacks `char_rnn_learner` adds by default: `Throughput`, `BaselineChecks`, `StopOnNonFinite`."
     return [Throughput(), BaselineChecks(min_steps=min_steps), StopOnNonFinite()]
 
-# %% ../nbs/03_callbacks.ipynb #0029
+# %% ../nbs/03_callbacks.ipynb #0032
 def to_plain(o):
     "`o` with numpy numbers, arrays and fastcore `L`s turned into Python types and tensors moved to the CPU."
     if isinstance(o, torch.Tensor): return o.detach().cpu()
@@ -243,7 +291,7 @@ def load_checkpoint(path, # A checkpoint file
         raise ValueError(f"{path}: not a charrnn-fastai checkpoint.")
     return ckpt
 
-# %% ../nbs/03_callbacks.ipynb #0032
+# %% ../nbs/03_callbacks.ipynb #0035
 def _hidden_to_list(h):
     if h is None: return None
     return [t.detach().cpu() for t in (h if isinstance(h, tuple) else (h,))]
@@ -267,6 +315,7 @@ class SaveCheckpoints(Callback):
 
     def before_fit(self):
         self.last_save = time.monotonic()
+        if rank_distrib() != 0: return
         for tmp in self.ckpt_dir.glob('.checkpoint-*.tmp'): tmp.unlink()   # left by a run killed while writing
 
     def after_batch(self):
@@ -278,28 +327,31 @@ class SaveCheckpoints(Callback):
 
     def state(self, epoch:int, batch:int) -> dict:
         "Everything needed to continue from here, in plain types and tensors."
-        learn, model = self.learn, self.learn.model
-        budget = getattr(learn, 'time_budget', None)
-        return dict(format='charrnn-checkpoint', version=1, saved_at=time.time(),
+        learn, model = self.learn, unwrap_model(self.learn.model)   # under DDP: the CharRNN inside the wrapper
+        budget, world_size = getattr(learn, 'time_budget', None), max(num_distrib(), 1)
+        hidden = _hidden_to_list(model.hidden) if batch and world_size == 1 else None   # DDP: rank 0's streams only
+        return dict(format='charrnn-checkpoint', version=1, saved_at=time.time(), world_size=world_size,
+                    global_bs=int(learn.dls.train.bs) * world_size, seq_len=int(getattr(learn.dls.train, 'seq_len', 0)),
                     epoch=int(epoch), batch=int(batch), step=int(learn.train_iter), n_epoch=int(learn.n_epoch),
                     pct_train=float(learn.pct_train), time_trained=None if budget is None else float(budget.trained),
                     plan=to_plain(self.plan), model=to_plain(model.state_dict()), opt=_opt_state(learn.opt),
-                    hidden=_hidden_to_list(model.hidden) if batch else None, torch_rng=torch.get_rng_state(),
+                    hidden=hidden, torch_rng=torch.get_rng_state(),
                     vocab=learn.dls.vocab.to_dict(), config=dict(model.config), history=to_plain(learner_history(learn)))
 
     def save(self, epoch:int, batch:int) -> Path:
-        "Write a checkpoint for position (`epoch`, `batch` batches done), then delete all but the newest `keep`."
+        "Write a checkpoint for position (`epoch`, `batch` batches done), then delete all but the newest `keep` (rank 0 only)."
+        if rank_distrib() != 0: return None
         path = atomic_save(self.state(epoch, batch), self.ckpt_dir/f'checkpoint-{int(self.learn.train_iter):09d}.pt')
         self.last_path, self.last_save = path, time.monotonic()
         for old in list_checkpoints(self.ckpt_dir)[:-self.keep]: old.unlink()
         return path
 
-# %% ../nbs/03_callbacks.ipynb #0034
+# %% ../nbs/03_callbacks.ipynb #0037
 def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
                        ckpt:dict, # From `load_checkpoint`
                       ):
     "Load the weights, optimizer state and history of `ckpt` into `learn`, checking vocab and config match."
-    model = learn.model
+    model = unwrap_model(learn.model)
     if ckpt['vocab']['chars'] != ''.join(learn.dls.vocab.itos):
         raise ValueError("the checkpoint's vocab differs from the data's: resume with the same text (or its vocab).")
     if dict(ckpt['config']) != dict(model.config):
@@ -329,18 +381,35 @@ class ResumeFromCheckpoint(Callback):
         mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
         if mbar is not None and self.epoch == self.ckpt['epoch']: mbar.update(0)
 
+    def same_batches(self) -> bool:
+        "Does a batch index of the checkpoint mean the same place in the text here (same global batch and seq_len)?"
+        c, dl = self.ckpt, self.learn.dls.train
+        here = (int(dl.bs) * max(num_distrib(), 1), int(getattr(dl, 'seq_len', 0)))
+        return (c.get('global_bs'), c.get('seq_len')) in (here, (None, None))   # (None, None): an older checkpoint
+
     def before_train(self):
         c = self.ckpt
         if self.epoch != c['epoch']: return
         self.learn.train_iter = c['step']
         if not c['batch']: return
+        if not self.same_batches():
+            # the saved batch index points elsewhere in the text now: redo the epoch from its start
+            self.learn.train_iter = c['step'] - c['batch']
+            hr = self.learn.history_recorder
+            del hr.train_losses[len(hr.train_losses) - c['batch']:], hr.lrs[len(hr.lrs) - c['batch']:]
+            if rank_distrib() == 0:
+                print(f"Resuming: the checkpoint was saved mid-epoch with a global batch of {c.get('global_bs')} x "
+                      f"seq_len {c.get('seq_len')}, this run has {self.learn.dls.train.bs * max(num_distrib(), 1)} x "
+                      f"{getattr(self.learn.dls.train, 'seq_len', 0)}: restarting epoch {c['epoch']} at its first batch.")
+            return
         self.learn.pct_train, self.learn.first_batch = c['pct_train'], c['batch']
         dl, start = self.learn.dl, c['batch']
         dl.get_idxs = lambda: list(range(start, len(dl)))   # CharStreamDL: one index per batch
-        if c['hidden'] is not None:
-            device = next(self.learn.model.parameters()).device
+        if c['hidden'] is not None and num_distrib() <= 1:
+            model = unwrap_model(self.learn.model)
+            device = next(model.parameters()).device
             hs = [t.to(device) for t in c['hidden']]
-            self.learn.model.hidden = tuple(hs) if len(hs) > 1 else hs[0]
+            model.hidden = tuple(hs) if len(hs) > 1 else hs[0]
 
     def after_train(self):
         if 'get_idxs' in vars(self.learn.dl): del self.learn.dl.get_idxs
@@ -348,7 +417,7 @@ class ResumeFromCheckpoint(Callback):
 
     def after_fit(self): self.learn.first_epoch = 0
 
-# %% ../nbs/03_callbacks.ipynb #0036
+# %% ../nbs/03_callbacks.ipynb #0039
 class TimeBudget(Callback):
     "Drive the schedule by the clock: `pct_train` = seconds trained / `seconds`; stop when the budget is spent."
     order = -5   # after TrainEvalCallback (-10); before the ParamScheduler (60) reads pct_train
@@ -356,24 +425,41 @@ class TimeBudget(Callback):
     def __init__(self,
                  seconds:float, # Training time budget
                  trained:float=0., # Seconds already trained (when resuming)
+                 sync_every:int=20, # Under DDP: share the clock every this many steps (and every step near the end)
                 ):
-        self.seconds, self.trained = float(seconds), float(trained)
+        self.seconds, self.trained, self.sync_every = float(seconds), float(trained), sync_every
 
     def _now(self): return self.trained + time.perf_counter() - self.train_start
 
     def before_epoch(self):
         if self.trained >= self.seconds: raise CancelFitException()   # the budget was spent in the last epoch
 
-    def before_train(self): self.train_start = time.perf_counter()
+    def before_fit(self): self.per_step = None   # shared seconds per step, once measured
+
+    def before_train(self):
+        self.train_start = time.perf_counter()
+        self.shared, self.since = self.trained, 0   # the last shared clock (every rank's `trained` agrees), steps since
+
+    def _shared_now(self) -> float:
+        "Seconds trained, the same number on every rank."
+        if not is_distributed(): return self._now()
+        guess = self.shared + self.since * (self.per_step or 0.)
+        near_end = self.per_step is None or guess + self.sync_every * self.per_step >= self.seconds
+        if self.since < self.sync_every and not near_end:
+            self.since += 1; return guess                 # every rank computes the same guess
+        now = max_over_ranks(self._now())
+        if self.since: self.per_step = (now - self.shared) / self.since
+        self.shared, self.since = now, 1
+        return now
 
     def before_batch(self):
         if not self.training: return
-        done = self._now()
+        done = self._shared_now()
         if done >= self.seconds: raise CancelTrainException()          # stop before the batch, then validate
         self.learn.pct_train = done / self.seconds
 
     def after_train(self):
-        self.trained = self._now()
+        self.trained = max_over_ranks(self._now())
         # the Recorder drops the training loss of a cancelled pass; this one was cut at the budget, not abandoned
         if self.trained >= self.seconds and hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
 
@@ -396,7 +482,12 @@ def estimate_epochs(learn, # The learner to time
                     n:int=3, # Timed batches (after one warm-up batch)
                    ) -> int:
     "An upper bound on the epochs `seconds` of training can run: 3x an estimate from a few timed passes, plus 1."
-    model, dl = learn.model, learn.dls.train
+    # under DDP: rank 0 times, every rank uses its answer; an unsharded loader has world_size times one rank's steps
+    return from_rank0(_estimate_epochs(learn, seconds, n) if rank_distrib() == 0 else None)
+
+def _estimate_epochs(learn, seconds, n):
+    model, dl = unwrap_model(learn.model), learn.dls.train
+    steps = len(dl) if hasattr(dl, 'world_size') else max(1, len(dl) // max(num_distrib(), 1))
     x, y = dl.one_batch()
     x, y = x.to(next(model.parameters()).device), y.to(next(model.parameters()).device)
     mp = getattr(learn, 'mixed_precision', None)
@@ -414,7 +505,7 @@ def estimate_epochs(learn, # The learner to time
         if i: times.append(time.perf_counter() - t)
     model.zero_grad(set_to_none=True)
     step = sorted(times)[len(times) // 2]
-    return 3 * math.ceil(seconds / (step * len(dl))) + 1
+    return 3 * math.ceil(seconds / (step * steps)) + 1
 
 @patch
 def fit_time(self:Learner,
@@ -432,7 +523,7 @@ def fit_time(self:Learner,
     n_epoch = estimate_epochs(self, seconds)
     self.fit(n_epoch, cbs=[TimeBudget(seconds), ParamScheduler(scheds)] + L(cbs), wd=wd)
 
-# %% ../nbs/03_callbacks.ipynb #0040
+# %% ../nbs/03_callbacks.ipynb #0045
 def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
                          epochs:int|None=None, # Total epochs (or give `time_budget`)
                          lr:float|None=None, # Peak learning rate of the one-cycle schedule
@@ -448,7 +539,8 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
                          cbs=None, # Extra callbacks for this fit
                         ):
     "Fit with the one-cycle schedule (by epochs or by a time budget), saving resumable checkpoints to `ckpt_dir`."
-    ckpt_path = latest_checkpoint(ckpt_dir)
+    ckpt_path = from_rank0(latest_checkpoint(ckpt_dir))   # under DDP every rank resumes from rank 0's choice
+    log = learn.logger if rank_distrib() == 0 else noop
     if ckpt_path is not None and not resume:
         raise ValueError(f"{ckpt_dir} already holds checkpoints ({ckpt_path.name}); pass resume=True "
                          "(--resume) to continue that run, or choose an empty folder.")
@@ -459,9 +551,9 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
         if any(v is not None and v != plan[k] for k, v in asked.items()):
             warnings.warn(f"resuming {ckpt_path.name} with its own plan {plan}, not {asked}.")
         restore_checkpoint(learn, ckpt)
-        learn.logger(f"Resuming from {ckpt_path}: epoch {ckpt['epoch']}, batch {ckpt['batch']}, step {ckpt['step']}.")
+        log(f"Resuming from {ckpt_path}: epoch {ckpt['epoch']}, batch {ckpt['batch']}, step {ckpt['step']}.")
     else:
-        if resume: learn.logger(f"No checkpoint in {ckpt_dir}: starting from scratch.")
+        if resume: log(f"No checkpoint in {ckpt_dir}: starting from scratch.")
         if (epochs is None) == (time_budget is None): raise ValueError("give either epochs or time_budget.")
         plan = dict(epochs=epochs, seconds=time_budget, lr=lr, div=div, div_final=div_final, pct_start=pct_start, wd=wd,
                     n_epoch=epochs if time_budget is None else estimate_epochs(learn, time_budget))
@@ -474,7 +566,7 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
     learn.fit(plan['n_epoch'], cbs=run_cbs + L(cbs), wd=plan['wd'])
     return learn
 
-# %% ../nbs/03_callbacks.ipynb #0048
+# %% ../nbs/03_callbacks.ipynb #0055
 @torch.inference_mode()
 def quick_sample(model, # A `CharRNN`
                  vocab:CharVocab, # Its vocab
@@ -502,6 +594,7 @@ def quick_sample(model, # A `CharRNN`
 class SampleEachEpoch(Callback):
     "Print a short sample at a few temperatures after every `every` epochs."
     order = 80
+    rank0_only = True   # under DDP: sample once, on rank 0
     def __init__(self,
                  prime:str='\n', # Text to start each sample from
                  n:int=200, # Characters per sample
@@ -517,11 +610,11 @@ class SampleEachEpoch(Callback):
         if (self.epoch + 1) % self.every: return
         gen = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
         for t in self.temperatures:
-            s = quick_sample(self.learn.model, self.learn.dls.vocab, self.prime, self.n, t, generator=gen)
+            s = quick_sample(unwrap_model(self.learn.model), self.learn.dls.vocab, self.prime, self.n, t, generator=gen)
             self.samples.append(dict(epoch=self.epoch, temperature=t, text=s))
             if self.show: print(f'--- epoch {self.epoch}, temperature {t} ---\n{self.prime}{s}')
 
-# %% ../nbs/03_callbacks.ipynb #0052
+# %% ../nbs/03_callbacks.ipynb #0059
 TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64)
 
 def default_train_settings(**overrides) -> dict:
@@ -530,7 +623,7 @@ def default_train_settings(**overrides) -> dict:
     if unknown: raise ValueError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
     return dict(TRAIN_DEFAULTS, **overrides)
 
-# %% ../nbs/03_callbacks.ipynb #0055
+# %% ../nbs/03_callbacks.ipynb #0062
 def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='fp32') -> tuple:
     "A plain PyTorch loop over the first `n_batches` of `dl`; returns (characters, seconds)."
     model.train(); model.reset()

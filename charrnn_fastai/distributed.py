@@ -21,13 +21,16 @@ from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer   # needs `accelerate` installed
 from .data import CharDataError, CharVocab, CharStreamDL, char_dls, load_corpus
 from .learner import CharLearner, char_rnn_learner
-from .callbacks import atomic_save, to_plain
+from .callbacks import (unwrap_model, is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks,
+                                     any_rank, from_rank0, fit_with_checkpoints, latest_checkpoint, load_checkpoint)
+# the collective helpers live in `callbacks`, whose callbacks use them; this module offers them too
+_all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% auto #0
-__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks',
-           'max_over_ranks', 'any_rank', 'from_rank0', 'CharDistributedTrainer', 'TimeLimit', 'EpochCheckpoint',
-           'load_epoch_checkpoint', 'DistributedFailure', 'init_distributed', 'require_launcher', 'char_distrib_ctx',
-           'free_port', 'torchrun_command', 'start_torchrun', 'wait_job', 'run_torchrun', 'ddp_worker', 'bench_scale']
+__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'TimeLimit', 'DistributedFailure',
+           'init_distributed', 'require_launcher', 'char_distrib_ctx', 'free_port', 'torchrun_command',
+           'start_torchrun', 'wait_job', 'run_torchrun', 'ddp_worker', 'bench_scale', 'unwrap_model', 'is_distributed',
+           'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/08_distributed.ipynb #0010
 def shard_bounds(n_chars:int, # Length of the encoded text
@@ -93,54 +96,7 @@ class DistributedCharStreamDL(CharStreamDL):
         return dl.new(cls=cls, ids=dl.ids, rank=rank, world_size=world_size, **kwargs)
 
 # %% ../nbs/08_distributed.ipynb #0019
-def unwrap_model(model):
-    "The module inside a `DistributedDataParallel` (or `DataParallel`) wrapper; `model` itself otherwise."
-    return model.module if hasattr(model, 'module') else model
-
 def _model_device(model): return next(unwrap_model(model).parameters()).device
-
-def _comm_device():
-    "Where tensors for collectives must live: the GPU for NCCL, the CPU for gloo."
-    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
-
-def is_distributed() -> bool:
-    "True inside a process group of more than one process."
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-
-def mean_over_ranks(x:torch.Tensor) -> torch.Tensor:
-    "The mean of tensor `x` over all ranks (`x` itself, detached, outside distributed training)."
-    x = x.detach().clone()
-    if not is_distributed(): return x
-    dist.all_reduce(x, op=dist.ReduceOp.SUM)
-    return x / dist.get_world_size()
-
-def sum_over_ranks(x:float) -> float:
-    "The sum of the number `x` over all ranks (e.g. characters per second); `x` outside distributed training."
-    if not is_distributed(): return x
-    t = torch.tensor([float(x)], dtype=torch.float64, device=_comm_device())
-    dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return float(t.item())
-
-def max_over_ranks(x:float) -> float:
-    "The largest value of the number `x` over all ranks (e.g. seconds trained, so every rank uses the slowest clock)."
-    if not is_distributed(): return x
-    t = torch.tensor([float(x)], dtype=torch.float64, device=_comm_device())
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return float(t.item())
-
-def any_rank(flag:bool) -> bool:
-    "True on every rank if `flag` is true on any rank: how all ranks agree to stop at the same step."
-    if not is_distributed(): return bool(flag)
-    t = torch.tensor([int(bool(flag))], device=_comm_device())
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
-
-def from_rank0(obj):
-    "Rank 0's value of a picklable `obj`, on every rank (e.g. a step count computed from a timing)."
-    if not is_distributed(): return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
 
 # %% ../nbs/08_distributed.ipynb #0020
 class CharDistributedTrainer(DistributedTrainer):
@@ -189,33 +145,7 @@ class TimeLimit(Callback):
     def after_batch(self):
         if self.training and any_rank(time.perf_counter() - self.start > self.seconds): raise CancelFitException()
 
-# %% ../nbs/08_distributed.ipynb #0026
-class EpochCheckpoint(Callback):
-    "After every epoch, rank 0 writes `path` atomically (weights, optimizer, epochs done, config, vocab, history)."
-    order = 60
-    def __init__(self, path): self.path = Path(path)   # The checkpoint file
-    def after_epoch(self):
-        if rank_distrib() != 0: return
-        learn, model = self.learn, unwrap_model(self.learn.model)
-        atomic_save(to_plain(dict(model=model.state_dict(), opt=learn.opt.state_dict(), epochs_done=self.epoch + 1,
-                                  n_epoch=self.n_epoch, world_size=max(num_distrib(), 1), config=dict(model.config),
-                                  vocab=learn.dls.vocab.to_dict(), history=learn.history)), self.path)
-
-def load_epoch_checkpoint(learn:CharLearner, # A learner with the same model config
-                          path, # A file written by `EpochCheckpoint`
-                         ) -> int:
-    "Load weights and optimizer state into `learn` (call on every rank, before `distrib_ctx`); return epochs done."
-    ck = torch.load(path, map_location='cpu', weights_only=True)
-    model = unwrap_model(learn.model)
-    if ck['config'] != model.config:
-        raise ValueError(f"{path}: checkpoint model {ck['config']} does not match this learner's {model.config}.")
-    model.load_state_dict(ck['model'])
-    if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(dict(ck['opt'], hypers=L(ck['opt']['hypers'])))
-    if hasattr(learn, 'history_recorder'): learn.history_recorder.load_state(ck['history'])
-    return int(ck['epochs_done'])
-
-# %% ../nbs/08_distributed.ipynb #0028
+# %% ../nbs/08_distributed.ipynb #0027
 class DistributedFailure(RuntimeError):
     "Another process of the job failed or the launcher stopped this one; the message says which and what to do."
 
@@ -260,7 +190,7 @@ def char_distrib_ctx(learn:CharLearner, # The learner to train on every rank
         if old_handler is not None: signal.signal(signal.SIGTERM, old_handler)
         if created and not failed: dist.destroy_process_group()   # after a failure, leave it: a dead peer can block teardown
 
-# %% ../nbs/08_distributed.ipynb #0032
+# %% ../nbs/08_distributed.ipynb #0031
 def free_port(host:str='127.0.0.1') -> int:
     "A TCP port that is free on `host` right now."
     with socket.socket() as s:
@@ -308,7 +238,7 @@ def run_torchrun(args:list, # The program and its arguments
     "Run `args` under `torchrun` on this machine (loopback only) and wait, at most `timeout_s`."
     return wait_job(start_torchrun(args, nproc_per_node=nproc_per_node, **kwargs), timeout_s)
 
-# %% ../nbs/08_distributed.ipynb #0035
+# %% ../nbs/08_distributed.ipynb #0034
 class _RecordInputs(Callback):
     "Keep the callbacks in use, the inputs of the first epoch this fit trains, and the time of every step."
     def before_fit(self): self.xs, self.times, self.first_epoch, self.cb_names = [], [], None, [type(cb).__name__ for cb in self.learn.cbs]
@@ -335,29 +265,31 @@ def ddp_worker(config:str, # Path of a JSON file with the run's settings (see th
     learn = char_rnn_learner(dls, n_hidden=c['n_hidden'], n_layers=c.get('n_layers', 1), clip=c.get('clip', 1.0),
                              cbs=[_SampleOnRank0()])
     if c.get('quiet'): learn.remove_cb(ProgressCallback)
-    start_epoch = 0
     if c.get('init'): unwrap_model(learn.model).load_state_dict(torch.load(c['init'], weights_only=True))
-    if c.get('resume') and Path(c['resume']).exists(): start_epoch = load_epoch_checkpoint(learn, c['resume'])
     rec = _RecordInputs()
-    cbs = [rec] + ([EpochCheckpoint(c['checkpoint'])] if c.get('checkpoint') else [])
-    if c.get('time_limit'): cbs.append(TimeLimit(c['time_limit']))
+    cbs = [rec] + ([TimeLimit(c['time_limit'])] if c.get('time_limit') else [])
     try:
         with char_distrib_ctx(learn, timeout_s=c.get('timeout_s', 60)):
-            learn.fit(c['n_epoch'], c['lr'], cbs=cbs, start_epoch=start_epoch)
+            if c.get('ckpt_dir'):   # the kit's resumable training: one-cycle by epochs or by time, checkpoints
+                fit_with_checkpoints(learn, c.get('epochs'), c['lr'], c['ckpt_dir'], resume=True, every_minutes=None,
+                                     time_budget=c.get('time_budget'), cbs=cbs)
+            else: learn.fit(c['n_epoch'], c['lr'], cbs=cbs)
     except DistributedFailure as e:
         print(f'charrnn: {e}', file=sys.stderr, flush=True); sys.exit(1)
     model, world = unwrap_model(learn.model), max(num_distrib(), 1)
+    start_epoch = rec.first_epoch or 0   # > 0 when resumed from a checkpoint
     torch.save(dict(model=model.state_dict(), xs=rec.xs), out / f'rank{rank}.pth')
     # speed: mean time between training steps after the first `warmup`, not counting validation between epochs;
     # every rank steps together, so the global rate is world_size times this rank's characters per second
     gaps = [b[1] - a[1] for a, b in zip(rec.times[c.get('warmup', 2):], rec.times[c.get('warmup', 2) + 1:]) if a[0] == b[0]]
     per_step = sum(gaps) / len(gaps) if gaps else float('nan')
     result = dict(rank=rank, world_size=world, steps=len(rec.times), start_epoch=start_epoch, callbacks=rec.cb_names,
+                  lrs=learn.history['lrs'], history_world_size=learn.history['world_size'],
                   chars_per_s=world * c['bs'] * c['seq_len'] / per_step, train_losses=learn.history['train_losses'],
                   names=learn.history['names'], values=learn.history['values'])
     (out / f'rank{rank}.json').write_text(json.dumps(result))
 
-# %% ../nbs/08_distributed.ipynb #0043
+# %% ../nbs/08_distributed.ipynb #0045
 def bench_scale(seconds:float=15, # Training time of each run, after start-up
                 corpus:str='stdlib', # Text: a built-in corpus name or a file
                 max_chars:int=2_000_000, # Use at most this many characters of it

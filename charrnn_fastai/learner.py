@@ -11,6 +11,7 @@ import torch
 from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.learner import Learner, Recorder
+from fastai.torch_core import num_distrib
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, AvgLoss
@@ -124,9 +125,10 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
 
 # %% ../nbs/02_learner.ipynb #0014
 def learner_history(learn) -> dict:
-    "The training history of `learn` (see `HistoryRecorder`) with bs, seq_len, the data's baselines, device and precision."
+    "The training history of `learn` (see `HistoryRecorder`) with bs, world_size, seq_len, the data's baselines, device and precision."
     dl = learn.dls.train
-    return dict(learn.history_recorder.state(), bs=int(dl.bs), seq_len=int(getattr(dl, 'seq_len', 0)),
+    # bs is per process: a step trains bs * world_size * seq_len characters
+    return dict(learn.history_recorder.state(), bs=int(dl.bs), world_size=max(num_distrib(), 1), seq_len=int(getattr(dl, 'seq_len', 0)),
                 baselines=learn.baselines, device=str(next(learn.model.parameters()).device),
                 precision=getattr(learn, 'precision', 'fp32'))
 
@@ -134,7 +136,8 @@ def learner_history(learn) -> dict:
 def baselines(self:CharLearner) -> dict:
     "Uniform, unigram and bigram baselines of the training text, in nats/char (computed once)."
     if getattr(self, '_baselines_cache', None) is None:
-        self._baselines_cache = char_baselines(self.dls.train.ids, len(self.dls.vocab))
+        # under DDP the training loader holds one rank's share of the text; `all_ids` is all of it
+        self._baselines_cache = char_baselines(getattr(self.dls.train, 'all_ids', self.dls.train.ids), len(self.dls.vocab))
     return self._baselines_cache
 
 @patch(as_prop=True)

@@ -86,7 +86,9 @@ def auto_beta(n_steps:int, # How many values will be smoothed
 _BASELINE_STYLE = dict(uniform=(':', '0.55'), unigram=('--', '0.45'), bigram=('-.', '0.3'))
 LN2 = math.log(2)
 
-def _chars_per_step(h): return int(h.get('bs', 0) or 0) * int(h.get('seq_len', 0) or 0)
+def _chars_per_step(h):
+    "Characters one training step reads: bs streams x seq_len characters, on every process of a distributed run."
+    return int(h.get('bs', 0) or 0) * int(h.get('seq_len', 0) or 0) * int(h.get('world_size', 1) or 1)
 
 def _draw_baselines(ax, runs):
     "Dashed lines at each distinct set of baselines, labelled at the right end; the run's label only when sets differ."
@@ -207,6 +209,7 @@ def in_notebook() -> bool:
 class LiveLossPlot(Callback):
     "Redraw `plot_loss_curves` (called with `plot_kwargs`) in place during training, in a notebook only."
     order = Recorder.order + 2   # after HistoryRecorder
+    rank0_only = True            # under distributed training only the first process draws
     def __init__(self,
                  every:int=50, # Redraw every this many training steps (and after each epoch)
                  enabled:bool|None=None, # None: only in a notebook kernel (see `in_notebook`)
