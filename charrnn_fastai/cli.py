@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #0003
 from __future__ import annotations
-import sys, os, json, math, time, importlib, contextlib, shutil, tempfile
+import sys, os, json, math, time, importlib, contextlib, functools, shutil, tempfile
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser
@@ -125,29 +125,9 @@ def _write_atomic(path:Path, text:str):
 
 # %% ../nbs/07_cli.ipynb #0008
 @call_parse
-def charrnn_train(corpus:str='stdlib', # Built-in corpus name ('stdlib', 'shakespeare'), a text file, a folder or a URL
-                  out:str='runs/charrnn', # Output folder for the model file, loss.png and samples.txt
-                  epochs:int=None, # Train for this many epochs ...
-                  time_budget:float=None, # ... or for this many seconds (default when neither is given: 150)
-                  lr:float=None, # Peak learning rate (default: the tuned default)
-                  bs:int=None, # Parallel streams per batch (per process with --distributed)
-                  seq_len:int=None, # Characters per stream per batch
-                  arch:str=None, # 'lstm', 'gru' or 'rnn'
-                  n_hidden:int=None, # Hidden size per layer
-                  n_layers:int=None, # RNN layers
-                  valid_pct:float=0.1, # Last fraction of the text used for validation
-                  encoding:str='utf-8', # Encoding of the corpus files
-                  glob:str=None, # With a folder corpus: only files matching this pattern (e.g. '*.py')
-                  device:str=None, # 'cuda', 'mps' or 'cpu' (default: the best available)
-                  precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
-                  resume:bool=False, # Continue from the latest checkpoint in OUT/checkpoints
-                  overwrite:bool=False, # Replace a model (and checkpoints) already in OUT
-                  distributed:bool=False, # One process per GPU/CPU group, launched by torchrun or accelerate launch
-                  n_sample:int=600, # Characters per sample in samples.txt
-                  seed:int=42, # Random seed, for reproducible runs
-                 ):
-    "Train a character-level RNN and write the model file, loss.png and samples.txt into OUT."
-    run_cli('charrnn-train', train, **{k:v for k,v in locals().items()})
+@functools.wraps(train)   # the flags, their help and their defaults are read from `train`'s documented signature
+def charrnn_train(**kwargs):
+    run_cli('charrnn-train', train, **kwargs)
 
 # %% ../nbs/07_cli.ipynb #0010
 @call_parse
