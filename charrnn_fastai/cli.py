@@ -182,7 +182,7 @@ def format_results(name:str, results:dict) -> str:
     "A readable two-column table of a benchmark's results."
     width = max(len(k) for k in results) if results else 0
     def fmt(v):
-        if isinstance(v, float): return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+        if isinstance(v, float): return f"{v:.4g}" if abs(v) < 1e3 else f"{v:,.0f}"   # 1.999, 231.6, 15,210
         return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
     lines = [f"charrnn-bench {name}", '-' * (width + 20)] + [f"{k:<{width}}  {fmt(v)}" for k, v in results.items()]
     return '\n'.join(lines)

@@ -17,44 +17,75 @@ from .model import CharRNN
 from .learner import CharLearner, char_rnn_learner
 
 # %% auto #0
-__all__ = ['BATCH_MATMUL_MIN_STREAMS', 'BATCH_MATMUL_MIN_WEIGHTS', 'SINGLE_THREAD_WORK', 'MatMul', 'CharStepper', 'filter_logits',
-           'NextCharPicker', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'sample_refeed', 'score',
+__all__ = ['BATCH_MATMUL_MIN_STREAMS', 'BATCH_MATMUL_MIN_WEIGHTS', 'SIGMOID_TANH_MIN_SIZE', 'SINGLE_THREAD_WORK',
+           'cpu_has_native_bf16', 'tanh_by_sigmoid', 'MatMul', 'CharStepper', 'filter_logits', 'NextCharPicker',
+           'pick_by_cdf', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'sample_refeed', 'score',
            'next_char_probs', 'bench_sample']
 
 # %% ../nbs/05_sample.ipynb #0007
 BATCH_MATMUL_MIN_STREAMS = 8      # from this many streams, and
 BATCH_MATMUL_MIN_WEIGHTS = 2**18  # weights this large (a 256-unit LSTM layer), CPU products use pre-packed oneDNN weights
+SIGMOID_TANH_MIN_SIZE = 4096      # a CPU tanh over at least this many values is computed from sigmoid (`tanh_by_sigmoid`)
+
+def cpu_has_native_bf16() -> bool:
+    "True where the CPU multiplies bfloat16 numbers natively (AVX512-BF16 or AMX), which makes bf16 products about twice as fast as fp32."
+    try: return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except Exception: return False   # private helpers of torch.cpu: absent from some builds
+
+def tanh_by_sigmoid(x):
+    "`tanh(x)` computed as `2*sigmoid(2x) - 1`: the same function, and on CPUs PyTorch's sigmoid is several times faster than its tanh."
+    return x.mul(2).sigmoid_().mul_(2).sub_(1)
 
 def _t(w): return w.detach().t().contiguous()   # (out, in) weight -> (in, out) for `x @ w`
 
 def _prepack(w, n_rows):
-    "`w` (out, in) pre-packed for oneDNN's fp32 matrix product with `n_rows` rows, or None where that is unavailable or disagrees."
+    "`w` (out, in) pre-packed for oneDNN's matrix product (in `w`'s dtype) with `n_rows` rows, or None where that is unavailable or disagrees."
     try:
         packed = torch.ops.mkldnn._reorder_linear_weight(w, n_rows)
-        x = torch.randn(n_rows, w.shape[1], dtype=w.dtype)
-        ok = torch.allclose(torch.ops.mkldnn._linear_pointwise(x, packed, None, 'none', [], ''), x @ w.t(), atol=1e-4, rtol=1e-4)
-        return packed if ok else None
+        x = (torch.randn(n_rows, w.shape[1]) / w.shape[1]**0.5).to(w.dtype)
+        tol = 1e-4 if w.dtype == torch.float32 else 3e-2
+        got = torch.ops.mkldnn._linear_pointwise(x, packed, None, 'none', [], '').float()
+        return packed if torch.allclose(got, x.float() @ w.float().t(), atol=tol, rtol=tol) else None
     except Exception: return None
 
 class MatMul:
-    "`x @ w.T + b`, prepared once for a batch size: pre-packed oneDNN weights for big CPU batches, else `torch.addmm`."
+    "`x @ w.T + b`, prepared once for a batch size: pre-packed oneDNN weights for big CPU batches, else `torch.addmm`; optionally in bf16."
     def __init__(self,
                  w, # Weight, shape (out, in), as nn.Linear stores it
                  b=None, # Bias (out,), or None
                  n_rows:int=1, # Rows of x (streams) it will see
+                 bf16:bool=False, # Multiply in bfloat16 (fp32 sums, result and bias in fp32)
                 ):
         w = w.detach()
-        self.wt, self.b, self.packed = _t(w), None if b is None else b.detach(), None
-        if (w.device.type == 'cpu' and w.dtype == torch.float32 and n_rows >= BATCH_MATMUL_MIN_STREAMS and w.numel() >= BATCH_MATMUL_MIN_WEIGHTS
-            and torch.backends.mkldnn.is_available()): self.packed = _prepack(w.contiguous(), n_rows)
+        self.b, self.bf16, self.packed = None if b is None else b.detach(), bf16, None
+        self.wt = _t(w).to(torch.bfloat16 if bf16 else w.dtype)
+        on_cpu = w.device.type == 'cpu' and torch.backends.mkldnn.is_available()
+        big = n_rows >= BATCH_MATMUL_MIN_STREAMS and w.numel() >= BATCH_MATMUL_MIN_WEIGHTS
+        if on_cpu and (bf16 or (big and w.dtype == torch.float32)):
+            self.packed = _prepack(w.contiguous().to(torch.bfloat16 if bf16 else torch.float32), n_rows)
 
     def __call__(self, x, add=None):
         "`x @ w.T + b`; with `add` (a tensor of the output's shape), `x @ w.T + add` instead."
+        shift = self.b if add is None else add
+        if self.bf16:
+            x = x.to(torch.bfloat16)
+            y = (torch.ops.mkldnn._linear_pointwise(x, self.packed, None, 'none', [], '') if self.packed is not None
+                 else x @ self.wt).float()
+            return y if shift is None else y.add_(shift)
         if self.packed is not None:
             y = torch.ops.mkldnn._linear_pointwise(x, self.packed, self.b if add is None else None, 'none', [], '')
             return y if add is None else y.add_(add)
-        if add is None and self.b is None: return x @ self.wt
-        return torch.addmm(self.b if add is None else add, x, self.wt)
+        return x @ self.wt if shift is None else torch.addmm(shift, x, self.wt)
+
+def _check_precision(precision):
+    if precision not in ('auto', 'fp32', 'bf16'): raise ValueError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
+    return precision
+
+def _step_precision(precision, device, n_streams, n_weights):
+    "'fp32' or 'bf16' for the recurrent products: `precision`, or for 'auto' bf16 only where it is native and the work big."
+    if _check_precision(precision) != 'auto': return precision
+    big = device.type == 'cpu' and n_streams >= BATCH_MATMUL_MIN_STREAMS and n_weights >= BATCH_MATMUL_MIN_WEIGHTS
+    return 'bf16' if big and torch.backends.mkldnn.is_available() and cpu_has_native_bf16() else 'fp32'
 
 class CharStepper:
     "Feed one character per stream and get the next-character scores, carrying the hidden state."
@@ -62,20 +93,28 @@ class CharStepper:
                  model, # A `CharRNN`, or any model with `.run(x, hidden) -> (logits, hidden)`
                  hidden, # The state to start from, as `model.run` returns it (batch = number of streams)
                  lean:bool=True, # Use the prepared weights (False: call `model.run` every step)
+                 precision:str='auto', # Recurrent products in 'fp32', 'bf16', or 'auto' (bf16 for big batches on CPUs with native bf16)
                 ):
         self.model, self.n_fed = model, 0   # n_fed: characters fed so far, per stream (to check the cost)
         self.arch = model.config['arch'] if lean and isinstance(model, CharRNN) else None
         self.uses_model = self.arch is None
-        if self.uses_model: self._hidden = hidden
+        if self.uses_model:
+            self._hidden, self.precision = hidden, 'model'
+            if precision not in ('auto', 'fp32'): raise ValueError(f"precision={precision!r}: a model stepped through its own `run` keeps its precision; use 'auto'.")
         else:
-            with torch.inference_mode(): self._prepare(model, hidden)
+            with torch.inference_mode(): self._prepare(model, hidden, precision)
 
-    def _prepare(self, model, hidden):
+    def _prepare(self, model, hidden, precision):
         "Lay the weights out for single steps and split the state into one tensor per layer."
         nh, nl, V = model.config['n_hidden'], model.config['n_layers'], model.config['vocab_sz']
         B = (hidden[0] if isinstance(hidden, tuple) else hidden).shape[1]
+        device = model.head.weight.device
         rnn = model.rnn
-        chars = model.encode(torch.arange(V, device=model.head.weight.device))   # (V, n_in): every possible input
+        n_gates = dict(lstm=4, gru=3, rnn=1)[self.arch]
+        self.precision = _step_precision(precision, device, B, n_gates * nh * nh)
+        bf16 = self.precision == 'bf16'
+        self.tanh = tanh_by_sigmoid if device.type == 'cpu' and B * nh >= SIGMOID_TANH_MIN_SIZE else torch.tanh
+        chars = model.encode(torch.arange(V, device=device))   # (V, n_in): every possible input
         self.layers = []
         for l in range(nl):
             if self.arch == 'rnn': w_ih, b_ih, w_hh, b_hh = rnn.W_xh[l].weight, rnn.W_xh[l].bias, rnn.W_hh[l].weight, None
@@ -85,12 +124,12 @@ class CharStepper:
                 w_ih, b_ih, w_hh, b_hh = w_ih[order], b_ih[order], w_hh[order], b_hh[order]
             if self.arch == 'gru':    # b_hh stays apart: GRU multiplies (W_hn h + b_hn) by the reset gate
                 self.layers.append(dict(table=(chars @ w_ih.t() + b_ih) if l == 0 else None,
-                                        ih=MatMul(w_ih, b_ih, B) if l > 0 else None, hh=MatMul(w_hh, b_hh, B)))
+                                        ih=MatMul(w_ih, b_ih, B, bf16) if l > 0 else None, hh=MatMul(w_hh, b_hh, B, bf16)))
                 continue
             b = b_ih.detach() + (b_hh.detach() if b_hh is not None else 0)
-            if l == 0: self.layers.append(dict(table=(chars @ w_ih.t() + b).contiguous(), hh=MatMul(w_hh, None, B)))
-            else: self.layers.append(dict(both=MatMul(torch.cat([w_ih, w_hh], dim=1), b, B)))
-        self.head = MatMul(model.head.weight, model.head.bias, B)
+            if l == 0: self.layers.append(dict(table=(chars @ w_ih.t() + b).contiguous(), hh=MatMul(w_hh, None, B, bf16)))
+            else: self.layers.append(dict(both=MatMul(torch.cat([w_ih, w_hh], dim=1), b, B, bf16)))
+        self.head = MatMul(model.head.weight, model.head.bias, B)   # always fp32: low temperatures need exact logits
         if self.arch == 'lstm': self.h, self.c = [h.clone() for h in hidden[0]], [c.clone() for c in hidden[1]]
         else: self.h = [h.clone() for h in hidden]
 
@@ -106,28 +145,29 @@ class CharStepper:
         if self.uses_model:
             logits, self._hidden = self.model.run(ids[:, None], self._hidden)
             return logits[:, -1]
-        x = None
+        x, tanh = None, self.tanh
         for l, L in enumerate(self.layers):
             h = self.h[l]
+            inp = L['table'].index_select(0, ids) if l == 0 else None   # the first layer's input term: a table lookup
             if self.arch == 'lstm':
-                g = L['hh'](h, add=L['table'][ids]) if l == 0 else L['both'](torch.cat([x, h], 1))
+                g = L['hh'](h, add=inp) if l == 0 else L['both'](torch.cat([x, h], 1))
                 nh = h.shape[1]
-                s, cand = g[:, :3*nh].sigmoid(), g[:, 3*nh:].tanh()
+                s, cand = g[:, :3*nh].sigmoid(), tanh(g[:, 3*nh:])
                 self.c[l] = torch.addcmul(s[:, nh:2*nh] * self.c[l], s[:, :nh], cand)   # c = f*c + i*g
-                x = s[:, 2*nh:] * self.c[l].tanh()                                       # h = o*tanh(c)
+                x = s[:, 2*nh:] * tanh(self.c[l])                                        # h = o*tanh(c)
             elif self.arch == 'gru':
-                gi = L['table'][ids] if l == 0 else L['ih'](x)
+                gi = inp if l == 0 else L['ih'](x)
                 gh = L['hh'](h)
                 nh = h.shape[1]
                 r, z = (gi[:, :2*nh] + gh[:, :2*nh]).sigmoid().chunk(2, 1)
-                n = (gi[:, 2*nh:] + r * gh[:, 2*nh:]).tanh()
+                n = tanh(gi[:, 2*nh:] + r * gh[:, 2*nh:])
                 x = n + z * (h - n)                                                      # h = (1-z)*n + z*h
             else:
-                x = (L['hh'](h, add=L['table'][ids]) if l == 0 else L['both'](torch.cat([x, h], 1))).tanh()
+                x = tanh(L['hh'](h, add=inp) if l == 0 else L['both'](torch.cat([x, h], 1)))
             self.h[l] = x
         return self.head(x)
 
-# %% ../nbs/05_sample.ipynb #0011
+# %% ../nbs/05_sample.ipynb #0013
 def filter_logits(z, # Scores (B, V), already divided by the temperature
                   top_k:int|None=None, # Keep the k highest scores per row
                   top_p:float|None=None, # Keep the smallest set of highest-probability characters holding at least this mass
@@ -161,11 +201,20 @@ class NextCharPicker:
     def __call__(self, logits):
         "Ids `(B,)` of the chosen characters."
         if self.all_greedy: return logits.argmax(-1)
-        z = filter_logits(logits * self.inv_t, self.top_k, self.top_p)
-        ids = torch.multinomial(z.softmax(-1), 1, generator=self.generator)[:, 0]
+        p = filter_logits(logits * self.inv_t, self.top_k, self.top_p).softmax(-1)
+        u = torch.rand(p.shape[0], 1, generator=self.generator, device=p.device)
+        ids = pick_by_cdf(p, u)
         return torch.where(self.greedy, logits.argmax(-1), ids) if self.any_greedy else ids
 
-# %% ../nbs/05_sample.ipynb #0015
+def pick_by_cdf(p, # Probabilities (B, V), rows summing to about 1
+                u, # Uniform random numbers in [0, 1), shape (B, 1)
+               ):
+    "Ids `(B,)`: each row's first character whose cumulative probability passes `u` times the row's total."
+    cum = p.cumsum(-1)
+    ids = (cum <= u * cum[:, -1:]).sum(-1)
+    return torch.minimum(ids, cum.argmax(-1))   # rounding at u near 1 never lands past the last possible character
+
+# %% ../nbs/05_sample.ipynb #0017
 SINGLE_THREAD_WORK = 8192   # CPU sampling with streams x hidden size up to this runs on one thread (too small to share)
 
 def start_char(vocab:CharVocab) -> str:
@@ -221,7 +270,7 @@ def _repeat_state(h, n):
     if isinstance(h, tuple): return tuple(_repeat_state(o, n) for o in h)
     return h.expand(h.shape[0], n, h.shape[2]).contiguous()
 
-def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, counter=None):
+def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision='auto', counter=None):
     "Generator of `(B, k)` lists of sampled ids, `k <= chunk` steps at a time; contexts are entered per chunk only."
     B, device = len(temps) * n_samples, _device(model)
     n_threads = _n_threads(model, B)
@@ -229,7 +278,7 @@ def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chu
     with torch.inference_mode(), _eval_mode(model), _threads(n_threads):
         logits, hidden = model.run(ids)                      # the whole prime in one forward pass
         logits = logits[:, -1].float().expand(B, -1)
-        stepper = CharStepper(model, _repeat_state(hidden, B))
+        stepper = CharStepper(model, _repeat_state(hidden, B), precision=precision)
     gen = torch.Generator(device=device)
     if seed is None: gen.seed()
     else: gen.manual_seed(int(seed))
@@ -248,11 +297,11 @@ def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chu
         done += k
         yield rows
 
-def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, counter=None):
+def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision='auto', counter=None):
     "Generator of `(i, text)`: new text of sample `i`, cut at `stop`."
     B = len(temps) * n_samples
     texts, finished, itos = [''] * B, [False] * B, vocab.itos
-    for rows in _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, counter):
+    for rows in _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision, counter):
         for i, row in enumerate(rows):
             if finished[i]: continue
             piece = ''.join([itos[j] for j in row])
@@ -266,7 +315,7 @@ def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, 
             if piece: yield i, piece
         if all(finished): return
 
-# %% ../nbs/05_sample.ipynb #0016
+# %% ../nbs/05_sample.ipynb #0018
 class LivePrinter:
     "A `stream` callback that prints as text arrives: characters live for one sample, whole labelled lines for several."
     def __init__(self,
@@ -299,7 +348,7 @@ class LivePrinter:
 def _labels(temps, n_samples):
     return [f'T={t:g}' + (f' #{j+1}' if n_samples > 1 else '') for t in temps for j in range(n_samples)]
 
-# %% ../nbs/05_sample.ipynb #0017
+# %% ../nbs/05_sample.ipynb #0019
 def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            vocab:CharVocab, # The vocab the model was trained with
            prime:str='', # Text to start from (empty: start from '\n', see `start_char`)
@@ -311,15 +360,17 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            seed:int|None=None, # Random seed for reproducible samples (a local generator)
            stream=None, # True: print live; or a function called with each new piece (and the sample's index when several)
            stop:str|None=None, # End a sample once it contains this string (kept at its end)
+           precision:str='auto', # Recurrent products: 'fp32', 'bf16', or 'auto' (bf16 for big batches on CPUs with native bf16)
           ):
     "Generate text: `prime` plus `n` sampled characters; a `str` for one sample, a `list` for several."
     temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples)
+    _check_precision(precision)   # a bad value fails here, before anything is printed
     B = len(temps) * n_samples
     printer = LivePrinter(_labels(temps, n_samples), prime) if stream is True else None
     call = printer or stream
     chunk = 1 if call else 256 if stop else 1024
     texts = [''] * B
-    for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk):
+    for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision):
         texts[i] += piece
         if call: call(piece) if B == 1 and printer is None else call(piece, i)
     if printer: printer.close()
@@ -336,12 +387,14 @@ def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   n_samples:int=1, # Samples per temperature
                   seed:int|None=None, # Random seed
                   stop:str|None=None, # End a sample once it contains this string
+                  precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
                  ):
     "Like `sample`, as a generator: yields each new character (`(i, char)` pairs when several samples)."
     temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples)   # checked now, not at the first `next`
+    _check_precision(precision)
     several = len(temps) * n_samples > 1
     def gen():
-        for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1):
+        for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1, precision=precision):
             yield (i, piece) if several else piece
     return gen()
 
@@ -356,12 +409,13 @@ def sample(self:CharLearner,
            seed:int|None=None, # Random seed
            stream=None, # True: print live; or a callback
            stop:str|None=None, # End a sample at this string
+           precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
           ):
     "Generate text from this learner's model (see `sample`): a `str`, or a `list` for several samples."
     return sample(self.model, self.vocab, prime=prime, n=n, temperature=temperature, top_k=top_k, top_p=top_p,
-                  n_samples=n_samples, seed=seed, stream=stream, stop=stop)
+                  n_samples=n_samples, seed=seed, stream=stream, stop=stop, precision=precision)
 
-# %% ../nbs/05_sample.ipynb #0029
+# %% ../nbs/05_sample.ipynb #0031
 def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   vocab:CharVocab, # Its vocab
                   prime:str='', # Text to start from
@@ -387,7 +441,7 @@ def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
             new.append(int(picker(logits[:, -1].float())[0]))
     return prime + vocab.decode(new)
 
-# %% ../nbs/05_sample.ipynb #0032
+# %% ../nbs/05_sample.ipynb #0034
 def score(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
           vocab:CharVocab, # The vocab the model was trained with
           text:str, # The text to score (at least 2 characters)
@@ -413,7 +467,7 @@ def score(self:CharLearner,
     "How well this learner's model predicts `text` (see `score`)."
     return score(self.model, self.vocab, text, chunk_len=chunk_len)
 
-# %% ../nbs/05_sample.ipynb #0036
+# %% ../nbs/05_sample.ipynb #0038
 def next_char_probs(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                     vocab:CharVocab, # Its vocab
                     prime:str, # The text so far (empty: `start_char`)
@@ -431,7 +485,7 @@ def next_char_probs(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
         out[t] = [(vocab.itos[i], float(p[i])) for i in order]
     return out
 
-# %% ../nbs/05_sample.ipynb #0040
+# %% ../nbs/05_sample.ipynb #0042
 def _time(f, repeats=3):
     "Best wall time of `repeats` calls of `f`."
     best = float('inf')
@@ -462,7 +516,12 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
     t_full = t_half = float('inf')
     for _ in range(repeats):                                          # interleaved, so both see the same machine load
         t_full, t_half = min(t_full, _time(lambda: run(n), 1)), min(t_half, _time(lambda: run(n // 2), 1))
-    t_batch = _time(lambda: run(batch_n, n_samples=streams), max(1, repeats - 1))
+    t_batch = t_batch_fp32 = float('inf')
+    for _ in range(max(1, repeats - 1)):                              # interleaved too
+        t_batch = min(t_batch, _time(lambda: run(batch_n, n_samples=streams), 1))
+        t_batch_fp32 = min(t_batch_fp32, _time(lambda: run(batch_n, n_samples=streams, precision='fp32'), 1))
+    state = model.run(torch.zeros(1, 1, dtype=torch.long))[1]
+    batch_precision = CharStepper(model, _repeat_state(state, streams)).precision   # what 'auto' chose
     t_kit_naive_n = _time(lambda: run(naive_n), repeats)
     t_naive = _time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1)
     def module_steps():
@@ -475,8 +534,11 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                 vocab_sz=len(vocab), torch_threads=torch.get_num_threads(), load_avg_1min_at_start=round(load, 2),
                 single_stream_chars_per_s=round(single, 1),
                 time_ratio_4000_to_2000=round(t_full / t_half, 3),
-                batch_streams=streams, batch_chars_per_s=round(streams * batch_n / t_batch, 1),
+                batch_streams=streams, batch_precision=batch_precision,
+                batch_chars_per_s=round(streams * batch_n / t_batch, 1),
                 ratio_batch_to_single=round(streams * batch_n / t_batch / single, 2),
+                batch_fp32_chars_per_s=round(streams * batch_n / t_batch_fp32, 1),
+                ratio_batch_fp32_to_single=round(streams * batch_n / t_batch_fp32 / single, 2),
                 naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),
                 ratio_kit_to_naive=round(t_naive / t_kit_naive_n, 1),
                 lstm_module_step_chars_per_s=round(1000 / t_module, 1))
