@@ -434,7 +434,9 @@ class TimeBudget(Callback):
     def before_epoch(self):
         if self.trained >= self.seconds: raise CancelFitException()   # the budget was spent in the last epoch
 
-    def before_fit(self): self.per_step = None   # shared seconds per step, once measured
+    def before_fit(self):
+        self.per_step = None                       # shared seconds per step, once measured
+        self.fit_start, self.epochs_done = self.trained, 0
 
     def before_train(self):
         self.train_start = time.perf_counter()
@@ -462,6 +464,14 @@ class TimeBudget(Callback):
         self.trained = max_over_ranks(self._now())
         # the Recorder drops the training loss of a cancelled pass; this one was cut at the budget, not abandoned
         if self.trained >= self.seconds and hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
+
+    def after_epoch(self):
+        "Give the progress bar the epoch total the budget now predicts, instead of the upper bound `fit` was given."
+        self.epochs_done += 1
+        bar = getattr(getattr(getattr(self.learn, 'progress', None), 'mbar', None), 'main_bar', None)
+        per_epoch = (self.trained - self.fit_start) / self.epochs_done
+        if bar is None or per_epoch <= 0: return
+        bar.total = self.epoch + 1 + math.ceil(max(0., self.seconds - self.trained) / per_epoch)
 
 def one_cycle_scheds(learn, # The learner (its optimizer is created if needed)
                      lr_max=None, # Peak learning rate (default: `learn.lr`)
@@ -523,7 +533,7 @@ def fit_time(self:Learner,
     n_epoch = estimate_epochs(self, seconds)
     self.fit(n_epoch, cbs=[TimeBudget(seconds), ParamScheduler(scheds)] + L(cbs), wd=wd)
 
-# %% ../nbs/03_callbacks.ipynb #0045
+# %% ../nbs/03_callbacks.ipynb #0047
 def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
                          epochs:int|None=None, # Total epochs (or give `time_budget`)
                          lr:float|None=None, # Peak learning rate of the one-cycle schedule
@@ -566,7 +576,7 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
     learn.fit(plan['n_epoch'], cbs=run_cbs + L(cbs), wd=plan['wd'])
     return learn
 
-# %% ../nbs/03_callbacks.ipynb #0055
+# %% ../nbs/03_callbacks.ipynb #0057
 @torch.inference_mode()
 def quick_sample(model, # A `CharRNN`
                  vocab:CharVocab, # Its vocab
@@ -614,7 +624,7 @@ class SampleEachEpoch(Callback):
             self.samples.append(dict(epoch=self.epoch, temperature=t, text=s))
             if self.show: print(f'--- epoch {self.epoch}, temperature {t} ---\n{self.prime}{s}')
 
-# %% ../nbs/03_callbacks.ipynb #0059
+# %% ../nbs/03_callbacks.ipynb #0061
 TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64)
 
 def default_train_settings(**overrides) -> dict:
@@ -623,7 +633,7 @@ def default_train_settings(**overrides) -> dict:
     if unknown: raise ValueError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
     return dict(TRAIN_DEFAULTS, **overrides)
 
-# %% ../nbs/03_callbacks.ipynb #0062
+# %% ../nbs/03_callbacks.ipynb #0064
 def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='fp32') -> tuple:
     "A plain PyTorch loop over the first `n_batches` of `dl`; returns (characters, seconds)."
     model.train(); model.reset()

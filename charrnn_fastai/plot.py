@@ -18,9 +18,9 @@ from fastai.learner import Recorder
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['LN2', 'as_history', 'as_runs', 'epoch_end_steps', 'history_column', 'smooth', 'auto_beta', 'plot_loss_curves',
-           'save_figure', 'save_loss_plot', 'in_notebook', 'LiveLossPlot', 'temperature_probs', 'char_label',
-           'next_char_logits', 'plot_temperature']
+__all__ = ['LN2', 'as_history', 'as_runs', 'epoch_end_steps', 'history_column', 'smooth', 'auto_beta', 'smooth_centred',
+           'plot_loss_curves', 'save_figure', 'save_loss_plot', 'in_notebook', 'LiveLossPlot', 'temperature_probs',
+           'char_label', 'next_char_logits', 'plot_temperature']
 
 # %% ../nbs/04_plot.ipynb #0007
 def as_history(run, # A `CharLearner`, a loaded model file (`load_charrnn`) or a history dict
@@ -83,6 +83,27 @@ def auto_beta(n_steps:int, # How many values will be smoothed
     return float(min(0.98, max(0., 1 - 20 / max(n_steps, 1))))
 
 # %% ../nbs/04_plot.ipynb #0017
+def smooth_centred(values, # A sequence of numbers (NaN and inf are left out)
+                   beta:float|None=None, # Smoothing strength, as in `smooth`; None: `auto_beta`
+                  ) -> np.ndarray:
+    "A trend without lag: at each step, the value of a straight line fitted to the steps around it."
+    y = np.asarray(values, dtype=float)
+    n = len(y)
+    if beta is None: beta = auto_beta(n)
+    half = int(round(beta / (1 - beta))) if beta < 1 else n   # window of 2*half + 1 = (1 + beta) / (1 - beta) steps
+    i = np.arange(n, dtype=float)
+    ok = np.isfinite(y)
+    w, y = ok.astype(float), np.where(ok, y, 0.)
+    lo, hi = np.clip(np.arange(n) - half, 0, n), np.clip(np.arange(n) + half + 1, 0, n)   # cut short at the ends
+    def window_sum(a): c = np.r_[0., np.cumsum(a)]; return c[hi] - c[lo]
+    k = window_sum(w)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mx, my = window_sum(w * i) / k, window_sum(w * y) / k
+        var = window_sum(w * i * i) / k - mx**2
+        slope = np.where(var > 1e-9, (window_sum(w * i * y) / k - mx * my) / np.where(var > 1e-9, var, 1.), 0.)
+        return my + slope * (i - mx)   # NaN only where a window holds no finite value
+
+# %% ../nbs/04_plot.ipynb #0020
 _BASELINE_STYLE = dict(uniform=(':', '0.55'), unigram=('--', '0.45'), bigram=('-.', '0.3'))
 LN2 = math.log(2)
 
@@ -109,10 +130,10 @@ def _plain_log_ticks(axis):
     fmt = FuncFormatter(lambda v, _: f'{v:g}')
     axis.set_major_formatter(fmt); axis.set_minor_formatter(fmt)
 
-# %% ../nbs/04_plot.ipynb #0018
+# %% ../nbs/04_plot.ipynb #0021
 def plot_loss_curves(runs, # A learner, a loaded model or a history dict; or a list or dict `{label: run}` of them
                      labels:list|None=None, # Legend labels, one per run (default: the dict keys, or 'run 0', 'run 1', ...)
-                     beta:float|None=None, # Smoothing of the training loss (see `smooth`); None: `auto_beta`
+                     beta:float|None=None, # Smoothing of the training loss (see `smooth_centred`); None: `auto_beta`
                      raw:bool=True, # Draw the raw per-step training losses, faint, behind the smoothed line
                      valid:bool=True, # Draw the validation loss of each epoch
                      baselines:bool=True, # Draw the uniform, unigram and bigram baselines
@@ -139,7 +160,7 @@ def plot_loss_curves(runs, # A learner, a loaded model or a history dict; or a l
         steps = np.arange(1, len(losses) + 1) * scale
         if len(losses):
             if raw: ax.plot(steps, losses, color=colour, alpha=0.25, lw=0.8, label='_raw')
-            ax.plot(steps, smooth(losses, beta), color=colour, lw=1.8, label=str(label) if multi else 'train (smoothed)')
+            ax.plot(steps, smooth_centred(losses, beta), color=colour, lw=1.8, label=str(label) if multi else 'train (smoothed)')
         vl = history_column(h, 'valid_loss')
         pts = [(s * scale, v) for s, v in zip(epoch_end_steps(h), vl) if v is not None]
         if valid and pts:
@@ -174,7 +195,7 @@ def plot_loss_curves(runs, # A learner, a loaded model or a history dict; or a l
     if fname is not None: save_figure(fig, fname)
     return fig
 
-# %% ../nbs/04_plot.ipynb #0020
+# %% ../nbs/04_plot.ipynb #0023
 def save_figure(fig:Figure, # The figure to save
                 fname:str|Path, # The file; its suffix (.png, .svg, .pdf) picks the format
                 dpi:int=120, # Resolution of raster formats
@@ -198,7 +219,7 @@ def save_loss_plot(run, # A learner, a loaded model or a history dict
     "Save the loss curves of `run` to `path` (what `charrnn-train` writes as `loss.png`); `kwargs` go to `plot_loss_curves`."
     return save_figure(plot_loss_curves(run, **kwargs), path)
 
-# %% ../nbs/04_plot.ipynb #0030
+# %% ../nbs/04_plot.ipynb #0033
 def in_notebook() -> bool:
     "True inside a Jupyter or Colab kernel, where a figure can be redrawn in place; False in a script or terminal."
     if 'IPython' not in sys.modules: return False
@@ -232,7 +253,7 @@ class LiveLossPlot(Callback):
         if self.training and self.every and self.train_iter % self.every == 0: self.redraw()
     def after_epoch(self): self.redraw()
 
-# %% ../nbs/04_plot.ipynb #0034
+# %% ../nbs/04_plot.ipynb #0037
 def temperature_probs(logits, # Next-character scores: shape (V,)
                       temperatures=(0.5, 1.0, 1.5), # Temperatures; 0 means greedy (all mass on the top character)
                      ) -> torch.Tensor:
@@ -267,7 +288,7 @@ def next_char_logits(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
     finally: model.train(was_training)
     return logits[0, -1].float().cpu()
 
-# %% ../nbs/04_plot.ipynb #0035
+# %% ../nbs/04_plot.ipynb #0038
 def _dist_table(dists:dict) -> tuple:
     "Characters and a (T, n) probability matrix from `next_char_probs`-style `{T: [(char, prob), ...]}`."
     chars = [c for c, _ in next(iter(dists.values()))]
