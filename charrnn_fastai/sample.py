@@ -503,6 +503,7 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  batch_n:int=500, # Characters per stream in the batched run
                  naive_n:int=1000, # Characters for the naive re-feeding sampler
                  repeats:int=5, # Best of this many runs for each timing
+                 device:str='cpu', # 'cpu', 'cuda' or 'mps'
                 ) -> dict:
     "Sampling speed: one stream, linearity, a batch of streams, and the naive re-feeding sampler."
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')   # other work on the machine skews timings
@@ -510,7 +511,7 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
     vocab = CharVocab("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # Tiny Shakespeare's 65
     cfg = dict(n_hidden=n_hidden or _default('n_hidden'), n_layers=n_layers or _default('n_layers'),
                arch=arch or _default('arch'), emb_sz=_default('emb_sz'))
-    model = CharRNN(len(vocab), **cfg).eval()
+    model = CharRNN(len(vocab), **cfg).to(device).eval()
     run = lambda k, **kw: sample(model, vocab, 'The ', n=k, temperature=0.8, seed=0, **kw)
     run(200)                                                          # warm up
     t_full = t_half = float('inf')
@@ -520,17 +521,18 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
     for _ in range(max(1, repeats - 1)):                              # interleaved too
         t_batch = min(t_batch, _time(lambda: run(batch_n, n_samples=streams), 1))
         t_batch_fp32 = min(t_batch_fp32, _time(lambda: run(batch_n, n_samples=streams, precision='fp32'), 1))
-    state = model.run(torch.zeros(1, 1, dtype=torch.long))[1]
+    state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
     batch_precision = CharStepper(model, _repeat_state(state, streams)).precision   # what 'auto' chose
     t_kit_naive_n = _time(lambda: run(naive_n), repeats)
     t_naive = _time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1)
     def module_steps():
         with torch.inference_mode(), _threads(1):
-            x, h = torch.zeros(1, 1, dtype=torch.long), None
+            x, h = torch.zeros(1, 1, dtype=torch.long, device=device), None
             for _ in range(1000): logits, h = model.run(x, h); x = logits[:, -1].argmax(-1, keepdim=True)
+            x.item()                                                  # waits for a GPU to finish
     t_module = _time(module_steps, 1)
     single = n / t_full
-    return dict(arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], emb_sz=cfg['emb_sz'],
+    return dict(device=str(device), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], emb_sz=cfg['emb_sz'],
                 vocab_sz=len(vocab), torch_threads=torch.get_num_threads(), load_avg_1min_at_start=round(load, 2),
                 single_stream_chars_per_s=round(single, 1),
                 time_ratio_4000_to_2000=round(t_full / t_half, 3),

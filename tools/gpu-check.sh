@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# GPU check: the `cuda`-flagged notebook cells, then the training benchmarks on the GPU, printing every figure.
+# GPU check: the `cuda`-flagged notebook cells, then the training and sampling benchmarks on the GPU, printing every figure.
 # Run from anywhere in the repository, on a machine with one CUDA GPU:   bash tools/gpu-check.sh
-# About 5 minutes on one modern GPU (each step has its own time limit; the whole is under 8 minutes).
+# About 6 minutes on one modern GPU (each step has its own time limit; the whole is under 10 minutes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -f .venv/bin/activate ] && . .venv/bin/activate
@@ -37,6 +37,9 @@ LIMIT=120 bench train || { echo "FAILED: bench train"; status=1; }
 
 step "charrnn-bench quality: Tiny Shakespeare, 120 s of training on the GPU"
 LIMIT=200 bench quality --seconds 120 --device cuda || { echo "FAILED: bench quality"; status=1; }
+
+step "charrnn-bench sample: one stream, 64 streams and the re-feeding sampler, on the GPU"
+LIMIT=120 bench sample --device cuda || { echo "FAILED: bench sample"; status=1; }
 
 step "done"; [ $status = 0 ] && echo "all GPU checks passed" || echo "some GPU checks FAILED"
 exit $status
