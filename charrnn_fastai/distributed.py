@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/distributed.html.md"""
 
 # %% ../nbs/08_distributed.ipynb #0003
 from __future__ import annotations
-import os, re, sys, json, time, math, signal, socket, random, subprocess, tempfile
+import os, re, sys, gc, json, time, math, signal, socket, random, subprocess, tempfile
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -176,9 +176,10 @@ def char_distrib_ctx(learn:CharLearner, # The learner to train on every rank
     "Join the launcher's process group (with a timeout), then train under fastai's `learn.distrib_ctx()`."
     created = init_distributed(timeout_s)
     old_handler = signal.signal(signal.SIGTERM, _on_sigterm) if num_distrib() > 1 else None
-    failed = False
+    failed = finished = False
     try:
         with learn.distrib_ctx(**kwargs): yield learn
+        finished = True
     except DistributedFailure: failed = True; raise
     except (RuntimeError, dist.DistBackendError) as e:
         if num_distrib() <= 1: raise
@@ -188,9 +189,17 @@ def char_distrib_ctx(learn:CharLearner, # The learner to train on every rank
                                  f"the last checkpoint is intact, resume with --resume.") from e
     finally:
         if old_handler is not None: signal.signal(signal.SIGTERM, old_handler)
-        if created and not failed: dist.destroy_process_group()   # after a failure, leave it: a dead peer can block teardown
+        if created and not failed: _leave_process_group(together=finished)   # after a failure, leave it: a dead peer can block teardown
 
-# %% ../nbs/08_distributed.ipynb #0031
+def _leave_process_group(together:bool):
+    "Free what still holds the group's work, wait for the other ranks (`together`), then destroy the group."
+    gc.collect()   # e.g. a DDP wrapper in a reference cycle: left for the interpreter's exit, it can abort it (gloo)
+    if together:
+        try: dist.barrier()   # no rank tears down while another still trains or validates
+        except (RuntimeError, dist.DistBackendError): return
+    dist.destroy_process_group()
+
+# %% ../nbs/08_distributed.ipynb #0033
 def free_port(host:str='127.0.0.1') -> int:
     "A TCP port that is free on `host` right now."
     with socket.socket() as s:
@@ -238,7 +247,7 @@ def run_torchrun(args:list, # The program and its arguments
     "Run `args` under `torchrun` on this machine (loopback only) and wait, at most `timeout_s`."
     return wait_job(start_torchrun(args, nproc_per_node=nproc_per_node, **kwargs), timeout_s)
 
-# %% ../nbs/08_distributed.ipynb #0034
+# %% ../nbs/08_distributed.ipynb #0036
 class _RecordInputs(Callback):
     "Keep the callbacks in use, the inputs of the first epoch this fit trains, and the time of every step."
     def before_fit(self): self.xs, self.times, self.first_epoch, self.cb_names = [], [], None, [type(cb).__name__ for cb in self.learn.cbs]
@@ -289,7 +298,7 @@ def ddp_worker(config:str, # Path of a JSON file with the run's settings (see th
                   names=learn.history['names'], values=learn.history['values'])
     (out / f'rank{rank}.json').write_text(json.dumps(result))
 
-# %% ../nbs/08_distributed.ipynb #0045
+# %% ../nbs/08_distributed.ipynb #0047
 def bench_scale(seconds:float=15, # Training time of each run, after start-up
                 corpus:str='stdlib', # Text: a built-in corpus name or a file
                 max_chars:int=2_000_000, # Use at most this many characters of it
