@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/callbacks.html.md"""
 
 # %% ../nbs/03_callbacks.ipynb #0003
 from __future__ import annotations
-import os, re, sys, math, time, json, warnings, tempfile
+import os, re, math, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -29,8 +29,8 @@ __all__ = ['PRECISIONS', 'CKPT_RE', 'TRAIN_DEFAULTS', 'best_device', 'resolve_pr
            'Throughput', 'StuckLossWarning', 'NonFiniteLossWarning', 'BaselineChecks', 'StopOnNonFinite',
            'training_callbacks', 'to_plain', 'atomic_save', 'list_checkpoints', 'latest_checkpoint', 'load_checkpoint',
            'SaveCheckpoints', 'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds',
-           'estimate_epochs', 'fit_with_checkpoints', 'quick_sample', 'SampleEachEpoch', 'default_train_settings',
-           'bench_train', 'bench_quality']
+           'estimate_epochs', 'fit_with_checkpoints', 'SampleEachEpoch', 'default_train_settings', 'bench_train',
+           'bench_quality']
 
 # %% ../nbs/03_callbacks.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -577,36 +577,12 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
     return learn
 
 # %% ../nbs/03_callbacks.ipynb #0057
-@torch.inference_mode()
-def quick_sample(model, # A `CharRNN`
-                 vocab:CharVocab, # Its vocab
-                 prime:str='\n', # Text to start from (characters the vocab lacks are skipped)
-                 n:int=200, # Characters to generate
-                 temperature:float=0.8, # Softmax temperature; 0 means always the most likely character
-                 generator=None, # A `torch.Generator` for reproducible samples
-                ) -> str:
-    "Generate `n` characters after `prime`, carrying the hidden state from one character to the next."
-    device = next(model.parameters()).device
-    ids = [vocab.stoi[c] for c in prime if c in vocab.stoi] or [0]
-    was_training = model.training
-    model.eval()
-    logits, hidden = model.run(torch.tensor([ids], device=device))
-    out = []
-    for _ in range(n):
-        scores = logits[0, -1].float()
-        if temperature == 0: nxt = int(scores.argmax())
-        else: nxt = int(torch.multinomial(torch.softmax(scores / temperature, -1).cpu(), 1, generator=generator))
-        out.append(nxt)
-        logits, hidden = model.run(torch.tensor([[nxt]], device=device), hidden)
-    model.train(was_training)
-    return vocab.decode(out)
-
 class SampleEachEpoch(Callback):
     "Print a short sample at a few temperatures after every `every` epochs."
     order = 80
     rank0_only = True   # under DDP: sample once, on rank 0
     def __init__(self,
-                 prime:str='\n', # Text to start each sample from
+                 prime:str='\n', # Text to start each sample from (characters the vocab lacks are skipped)
                  n:int=200, # Characters per sample
                  temperatures=(0.5, 0.8, 1.0), # One sample per temperature
                  every:int=1, # Sample after every `every` epochs
@@ -618,11 +594,13 @@ class SampleEachEpoch(Callback):
 
     def after_epoch(self):
         if (self.epoch + 1) % self.every: return
-        gen = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
-        for t in self.temperatures:
-            s = quick_sample(unwrap_model(self.learn.model), self.learn.dls.vocab, self.prime, self.n, t, generator=gen)
-            self.samples.append(dict(epoch=self.epoch, temperature=t, text=s))
-            if self.show: print(f'--- epoch {self.epoch}, temperature {t} ---\n{self.prime}{s}')
+        from charrnn_fastai.sample import sample   # a later chapter (05_sample): imported when first needed
+        vocab = self.learn.dls.vocab
+        prime = ''.join(c for c in self.prime if c in vocab)
+        texts = sample(unwrap_model(self.learn.model), vocab, prime, n=self.n, temperature=list(self.temperatures), seed=self.seed)
+        for t, text in zip(self.temperatures, [texts] if isinstance(texts, str) else texts):
+            self.samples.append(dict(epoch=self.epoch, temperature=t, text=text[len(prime):]))
+            if self.show: print(f'--- epoch {self.epoch}, temperature {t} ---\n{text}')
 
 # %% ../nbs/03_callbacks.ipynb #0061
 TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64)

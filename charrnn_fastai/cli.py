@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #0003
 from __future__ import annotations
-import sys, os, json, math, time, importlib, contextlib, functools, shutil, tempfile
+import sys, os, json, math, importlib, contextlib, functools, shutil, subprocess
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import call_parse, anno_parser
@@ -207,9 +207,8 @@ def charrnn_bench(argv:list|None=None):
     # a console script passes the return value to sys.exit: return None (status 0), not the dict
 
 # %% ../nbs/07_cli.ipynb #0016
-def run_command(*args, timeout:float=600, env:dict|None=None) -> 'subprocess.CompletedProcess':
+def run_command(*args, timeout:float=600, env:dict|None=None) -> subprocess.CompletedProcess:
     "Run an installed console command (`charrnn-train ...`) in a subprocess, capturing its output."
-    import subprocess
     cmd = Path(sys.executable).parent/args[0]     # the entry point installed beside this Python
     cmd = str(cmd) if cmd.exists() else shutil.which(args[0])
     return subprocess.run([cmd, *map(str, args[1:])], capture_output=True, text=True, timeout=timeout,

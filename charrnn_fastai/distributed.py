@@ -13,16 +13,15 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from fastcore.basics import patch, ifnone
-from fastcore.foundation import L
 from fastai.torch_core import rank_distrib, num_distrib
 from fastai.callback.core import Callback, CancelFitException
 from fastai.data.core import TfmdDL
 from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer   # needs `accelerate` installed
-from .data import CharDataError, CharVocab, CharStreamDL, char_dls, load_corpus
+from .data import CharDataError, CharStreamDL, char_dls, load_corpus
 from .learner import CharLearner, char_rnn_learner
 from .callbacks import (unwrap_model, is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks,
-                                     any_rank, from_rank0, fit_with_checkpoints, latest_checkpoint, load_checkpoint)
+                                     any_rank, from_rank0, fit_with_checkpoints)
 # the collective helpers live in `callbacks`, whose callbacks use them; this module offers them too
 _all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 

@@ -6,15 +6,14 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/export.html.md"""
 
 # %% ../nbs/06_export.ipynb #0003
 from __future__ import annotations
-import os, re, io, math, pickle, pickletools, tempfile, zipfile, datetime
+import os, re, pickle, pickletools, tempfile, zipfile, datetime
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.meta import delegates
 import charrnn_fastai
-from .data import CharVocab, load_corpus, char_dls
+from .data import CharVocab
 from .model import CharRNN
-from .learner import char_rnn_learner
 from .sample import sample, score
 
 # %% auto #0

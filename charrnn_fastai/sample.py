@@ -6,13 +6,13 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/sample.html.md"""
 
 # %% ../nbs/05_sample.ipynb #0003
 from __future__ import annotations
-import os, math, sys, time, inspect, string
+import os, math, sys, time, inspect
 from contextlib import contextmanager, nullcontext
 import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .data import CharVocab, CharDataError, load_corpus, char_dls
+from .data import CharVocab, CharDataError
 from .model import CharRNN
 from .learner import CharLearner, char_rnn_learner
 
@@ -37,6 +37,8 @@ def tanh_by_sigmoid(x):
     return x.mul(2).sigmoid_().mul_(2).sub_(1)
 
 def _t(w): return w.detach().t().contiguous()   # (out, in) weight -> (in, out) for `x @ w`
+def _on_onednn(device): return device.type == 'cpu' and torch.backends.mkldnn.is_available()
+def _big_product(n_rows, n_weights): return n_rows >= BATCH_MATMUL_MIN_STREAMS and n_weights >= BATCH_MATMUL_MIN_WEIGHTS
 
 def _prepack(w, n_rows):
     "`w` (out, in) pre-packed for oneDNN's matrix product (in `w`'s dtype) with `n_rows` rows, or None where that is unavailable or disagrees."
@@ -59,9 +61,7 @@ class MatMul:
         w = w.detach()
         self.b, self.bf16, self.packed = None if b is None else b.detach(), bf16, None
         self.wt = _t(w).to(torch.bfloat16 if bf16 else w.dtype)
-        on_cpu = w.device.type == 'cpu' and torch.backends.mkldnn.is_available()
-        big = n_rows >= BATCH_MATMUL_MIN_STREAMS and w.numel() >= BATCH_MATMUL_MIN_WEIGHTS
-        if on_cpu and (bf16 or (big and w.dtype == torch.float32)):
+        if _on_onednn(w.device) and (bf16 or (_big_product(n_rows, w.numel()) and w.dtype == torch.float32)):
             self.packed = _prepack(w.contiguous().to(torch.bfloat16 if bf16 else torch.float32), n_rows)
 
     def __call__(self, x, add=None):
@@ -84,8 +84,7 @@ def _check_precision(precision):
 def _step_precision(precision, device, n_streams, n_weights):
     "'fp32' or 'bf16' for the recurrent products: `precision`, or for 'auto' bf16 only where it is native and the work big."
     if _check_precision(precision) != 'auto': return precision
-    big = device.type == 'cpu' and n_streams >= BATCH_MATMUL_MIN_STREAMS and n_weights >= BATCH_MATMUL_MIN_WEIGHTS
-    return 'bf16' if big and torch.backends.mkldnn.is_available() and cpu_has_native_bf16() else 'fp32'
+    return 'bf16' if _on_onednn(device) and _big_product(n_streams, n_weights) and cpu_has_native_bf16() else 'fp32'
 
 class CharStepper:
     "Feed one character per stream and get the next-character scores, carrying the hidden state."
@@ -100,7 +99,7 @@ class CharStepper:
         self.uses_model = self.arch is None
         if self.uses_model:
             self._hidden, self.precision = hidden, 'model'
-            if precision not in ('auto', 'fp32'): raise ValueError(f"precision={precision!r}: a model stepped through its own `run` keeps its precision; use 'auto'.")
+            if _check_precision(precision) == 'bf16': raise ValueError("precision='bf16': a model stepped through its own `run` keeps its precision; use 'auto'.")
         else:
             with torch.inference_mode(): self._prepare(model, hidden, precision)
 
@@ -229,8 +228,9 @@ def _temperatures(temperature) -> list:
             raise ValueError(f"temperature={t!r}: use 0 (greedy) or a positive number, e.g. 0.8.")
     return [float(t) for t in temps]
 
-def _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples):
+def _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision='auto'):
     temps = _temperatures(temperature)
+    _check_precision(precision)
     if not isinstance(n, int) or n < 0: raise ValueError(f"n={n!r}: the number of characters must be an integer >= 0.")
     if top_k is not None and (not isinstance(top_k, int) or top_k < 1): raise ValueError(f"top_k={top_k!r}: use an integer >= 1 (1 is greedy), or None.")
     if top_p is not None and not (0 < top_p <= 1): raise ValueError(f"top_p={top_p!r}: use a number in (0, 1], e.g. 0.9, or None.")
@@ -265,6 +265,13 @@ def _n_threads(model, n_streams):
     work = n_streams * (getattr(model, 'config', None) or {}).get('n_hidden', 512)
     return 1 if _device(model).type == 'cpu' and work <= SINGLE_THREAD_WORK else None
 
+def _generator(device, seed):
+    "A local random generator on `device`: seeded with `seed`, or from fresh entropy when it is None."
+    gen = torch.Generator(device=device)
+    if seed is None: gen.seed()
+    else: gen.manual_seed(int(seed))
+    return gen
+
 def _repeat_state(h, n):
     "Copy a batch-1 state to `n` streams."
     if isinstance(h, tuple): return tuple(_repeat_state(o, n) for o in h)
@@ -279,9 +286,7 @@ def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chu
         logits, hidden = model.run(ids)                      # the whole prime in one forward pass
         logits = logits[:, -1].float().expand(B, -1)
         stepper = CharStepper(model, _repeat_state(hidden, B), precision=precision)
-    gen = torch.Generator(device=device)
-    if seed is None: gen.seed()
-    else: gen.manual_seed(int(seed))
+    gen = _generator(device, seed)
     picker = NextCharPicker([t for t in temps for _ in range(n_samples)], top_k, top_p, gen, device)
     if counter is not None: counter['prime'] = ids.shape[1]; counter['stepper'] = stepper
     done = 0
@@ -363,8 +368,7 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            precision:str='auto', # Recurrent products: 'fp32', 'bf16', or 'auto' (bf16 for big batches on CPUs with native bf16)
           ):
     "Generate text: `prime` plus `n` sampled characters; a `str` for one sample, a `list` for several."
-    temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples)
-    _check_precision(precision)   # a bad value fails here, before anything is printed
+    temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision)   # before anything is printed
     B = len(temps) * n_samples
     printer = LivePrinter(_labels(temps, n_samples), prime) if stream is True else None
     call = printer or stream
@@ -390,8 +394,7 @@ def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
                  ):
     "Like `sample`, as a generator: yields each new character (`(i, char)` pairs when several samples)."
-    temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples)   # checked now, not at the first `next`
-    _check_precision(precision)
+    temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision)   # checked now, not at the first `next`
     several = len(temps) * n_samples > 1
     def gen():
         for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1, precision=precision):
@@ -428,9 +431,7 @@ def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
     temps = _check_args(vocab, prime, n, temperature, None, None, 1)
     device = _device(model)
     ids = torch.from_numpy(vocab.encode(prime or start_char(vocab)).astype(np.int64)).to(device)
-    gen = torch.Generator(device=device)
-    if seed is None: gen.seed()
-    else: gen.manual_seed(int(seed))
+    gen = _generator(device, seed)
     picker = NextCharPicker(temps, generator=gen, device=device)
     new = []
     with torch.inference_mode(), _eval_mode(model), _threads(_n_threads(model, 1)):   # the same threads as `sample`

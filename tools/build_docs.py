@@ -37,7 +37,7 @@ NBS = ROOT / 'nbs'
 
 def process_notebook(src:Path, dst:Path, execute:str, cell_timeout:int):
     "Run nbdev's documentation processors on `src`, executing cells as `execute` says; write the result to `dst`."
-    from fastcore.nbio import read_nb, nb2str
+    from fastcore.nbio import read_nb, nb2str, does_cell_eval, fm_default_eval
     from execnb.shell import CaptureShell
     from nbdev.config import get_config
     from nbdev.process import Processor
@@ -54,8 +54,8 @@ def process_notebook(src:Path, dst:Path, execute:str, cell_timeout:int):
             self.k.run_cell('import fastprogress.fastprogress as _fp; _fp.NO_BAR = True; del _fp')
         def __call__(self, cell):
             if cell.cell_type != 'code' or not getattr(cell, 'source', None): return
-            d = cell.directives_
-            if skip_flags & set(d) or str(d.get('eval', [''])[0] if isinstance(d.get('eval'), list) else d.get('eval', '')).lower() == 'false':
+            default = fm_default_eval(getattr(self.nb, 'frontmatter_', {}) or {})   # nbdev-test's rules: flags, `eval`
+            if skip_flags & set(cell.directives_) or not does_cell_eval(cell, default):
                 return   # not run: it keeps the outputs saved in the notebook, if any (e.g. GPU numbers from a GPU run)
             cell.outputs = []   # fresh outputs only
             self.k.cell(cell)
@@ -81,9 +81,8 @@ def process_notebook(src:Path, dst:Path, execute:str, cell_timeout:int):
 
 def page_name(nb_rel:str) -> str:
     "The page a notebook becomes, as nbdev names it: `00_data.ipynb` -> `data.html`."
-    p = Path(nb_rel)
-    stem = re.sub(r'^\d+[a-z]?_', '', p.stem)
-    return str(p.with_name(stem + '.html')).replace(os.sep, '/')
+    from nbdev.config import nbpath2html
+    return nbpath2html(nb_rel).as_posix()
 
 def read_sidebar() -> list:
     "The sidebar from nbs/sidebar.yml: a list of entries, each a notebook path or (section title, [entries])."

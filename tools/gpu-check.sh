@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check: the `cuda`-flagged notebook cells, then the training and sampling benchmarks on the GPU, printing every figure.
 # Run from anywhere in the repository, on a machine with one CUDA GPU:   bash tools/gpu-check.sh
-# About 6 minutes on one modern GPU (each step has its own time limit; the whole is under 10 minutes).
+# About 6 minutes on one modern GPU; each step has its own time limit (240 s per notebook, 120-200 s per benchmark).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -f .venv/bin/activate ] && . .venv/bin/activate
@@ -26,14 +26,13 @@ for nb in $nbs; do
   timeout 240 nbdev-test "$nb" --flags cuda --timing --do-print || { echo "FAILED: $nb"; status=1; }
 done
 
-bench() {   # the lead's CLI when it is installed, else the function itself
+bench() {   # `charrnn-bench NAME ...` through the package itself, whether or not its console scripts are on PATH
   local name=$1; shift
-  if command -v charrnn-bench >/dev/null; then timeout "$LIMIT" charrnn-bench "$name" "$@"
-  else timeout "$LIMIT" python -c "import sys, json; from charrnn_fastai.callbacks import bench_$name as f; from fastcore.script import anno_parser; a = anno_parser(f).parse_args(sys.argv[1:]); kw = {k: v for k, v in vars(a).items() if k not in ('pdb', 'xtra')}; print(json.dumps(f(**kw), indent=1))" "$@"; fi
+  timeout "$LIMIT" python -c "from charrnn_fastai.cli import charrnn_bench; raise SystemExit(charrnn_bench())" "$name" "$@"
 }
 
 step "charrnn-bench train: the kit's Learner against a plain PyTorch loop, on the GPU"
-LIMIT=120 bench train || { echo "FAILED: bench train"; status=1; }
+LIMIT=120 bench train --device cuda || { echo "FAILED: bench train"; status=1; }
 
 step "charrnn-bench quality: Tiny Shakespeare, 120 s of training on the GPU"
 LIMIT=200 bench quality --seconds 120 --device cuda || { echo "FAILED: bench quality"; status=1; }

@@ -18,7 +18,7 @@ and `pip install selenium` (selenium is told where chromedriver is, so it never 
 from __future__ import annotations
 import argparse, functools, http.server, shutil, sys, tempfile, threading
 from pathlib import Path
-from urllib.parse import urljoin, urldefrag, urlparse
+from urllib.parse import urldefrag, urlparse
 
 CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
