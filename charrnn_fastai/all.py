@@ -1,4 +1,4 @@
-"""`from charrnn_fastai.all import *` brings in every public name of the kit, and patches `sample`, `score` and the plots onto the Learner.
+"""`import charrnn_fastai as cf` (or `from charrnn_fastai.all import *`) gives the whole kit: every public name of every module, in reading order.
 
 Docs: https://charrnn-fastai.github.io/charrnn-fastai/all.html.md"""
 
@@ -7,17 +7,23 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #0003
+# %% ../nbs/99_all.ipynb #ffe27241
 import importlib
+from .core import *
+from .corpus import *
 from .data import *
 from .model import *
-from .learner import *
-from .callbacks import *
-from .plot import *
+from .device import *
 from .sample import *
-from .export import *
+from .callbacks import *
+from .training import *
 from .distributed import *
+from .learner import *
+from .plot import *
+from .export import *
+from .bench import *
+from .cli import *
 
-# nbdev lists only names defined here in __all__; re-export each module's public names instead
-_modules = 'data', 'model', 'learner', 'callbacks', 'plot', 'sample', 'export', 'distributed'
-__all__ = [name for mod in _modules for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__]
+# nbdev lists only names defined here in __all__; re-export each module's public names instead, once each
+_modules = ('core', 'corpus', 'data', 'model', 'device', 'sample', 'callbacks', 'training', 'distributed', 'learner', 'plot', 'export', 'bench', 'cli')
+__all__ = list(dict.fromkeys(name for mod in _modules for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__))

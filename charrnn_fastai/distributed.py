@@ -6,29 +6,28 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/distributed.html.md"""
 
 # %% ../nbs/08_distributed.ipynb #0003
 from __future__ import annotations
-import os, re, sys, gc, json, time, math, signal, socket, random, subprocess, tempfile
+import os, re, sys, gc, time, signal, socket, random, subprocess
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 import torch
 import torch.distributed as dist
-from fastcore.basics import patch, ifnone
+from fastcore.basics import ifnone
 from fastai.torch_core import rank_distrib, num_distrib
 from fastai.callback.core import Callback, CancelFitException
 from fastai.data.core import TfmdDL
 from fastai.callback.progress import ProgressCallback
 from fastai.distributed import DistributedDL, DistributedTrainer   # needs `accelerate` installed
-from .data import CharDataError, CharStreamDL, char_dls, load_corpus
-from .learner import CharLearner, char_rnn_learner
-from .callbacks import (unwrap_model, is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks,
-                                     any_rank, from_rank0, fit_with_checkpoints)
-# the collective helpers live in `callbacks`, whose callbacks use them; this module offers them too
+from .core import *
+from .corpus import CharDataError
+from .data import CharStreamDL
+from .device import unwrap_model, is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks, any_rank, from_rank0
+# the collective helpers live in `device`, which every callback module builds on; this module offers them too
 _all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% auto #0
-__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'TimeLimit', 'DistributedFailure',
-           'init_distributed', 'require_launcher', 'char_distrib_ctx', 'free_port', 'torchrun_command',
-           'start_torchrun', 'wait_job', 'run_torchrun', 'ddp_worker', 'bench_scale', 'unwrap_model', 'is_distributed',
+__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'char_to_distributed', 'char_detach_distributed',
+           'TimeLimit', 'DistributedFailure', 'init_distributed', 'require_launcher', 'char_distrib_ctx', 'free_port',
+           'torchrun_command', 'start_torchrun', 'wait_job', 'run_torchrun', 'unwrap_model', 'is_distributed',
            'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/08_distributed.ipynb #0010
@@ -114,26 +113,24 @@ class CharDistributedTrainer(DistributedTrainer):
         # every callback sees the global mean loss; loss_grad (what backward uses) is left alone
         if self.training: self.learn.loss = mean_over_ranks(self.learn.loss)
 
-@patch
-def to_distributed(self:CharLearner,
-                   sync_bn:bool=True, # Replace batch norm with SyncBatchNorm (CharRNN has none)
-                   **kwargs): # Passed to `accelerate.Accelerator`
+def char_to_distributed(learn, # The learner to train on every rank
+                        sync_bn:bool=True, # Replace batch norm with SyncBatchNorm (CharRNN has none)
+                        **kwargs): # Passed to `accelerate.Accelerator`
     "Add `CharDistributedTrainer`; on other ranks than 0, remove the progress bar and every `rank0_only` callback."
     if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
-    self.add_cb(CharDistributedTrainer(sync_bn, **kwargs))
+    learn.add_cb(CharDistributedTrainer(sync_bn, **kwargs))
     if rank_distrib():
-        self._rank0_only_cbs = [cb for cb in self.cbs if getattr(cb, 'rank0_only', False) or isinstance(cb, ProgressCallback)]
-        self.remove_cbs(self._rank0_only_cbs)
-    return self
+        learn._rank0_only_cbs = [cb for cb in learn.cbs if getattr(cb, 'rank0_only', False) or isinstance(cb, ProgressCallback)]
+        learn.remove_cbs(learn._rank0_only_cbs)
+    return learn
 
-@patch
-def detach_distributed(self:CharLearner):
+def char_detach_distributed(learn):
     "Remove `CharDistributedTrainer` and put back the callbacks removed on this rank."
-    if num_distrib() <= 1: return self
-    self.remove_cb(DistributedTrainer)
-    self.add_cbs(getattr(self, '_rank0_only_cbs', []))
-    self._rank0_only_cbs = []
-    return self
+    if num_distrib() <= 1: return learn
+    learn.remove_cb(DistributedTrainer)
+    learn.add_cbs(getattr(learn, '_rank0_only_cbs', []))
+    learn._rank0_only_cbs = []
+    return learn
 
 # %% ../nbs/08_distributed.ipynb #0024
 class TimeLimit(Callback):
@@ -161,7 +158,7 @@ def init_distributed(timeout_s:float=300, # Seconds a collective may wait for a 
 def require_launcher():
     "Fail with a one-line message when `--distributed` is used without a launcher (no `WORLD_SIZE` set)."
     if 'WORLD_SIZE' not in os.environ:
-        raise ValueError("--distributed needs a launcher that starts the processes: torchrun --nproc_per_node N "
+        raise CharInputError("--distributed needs a launcher that starts the processes: torchrun --nproc_per_node N "
                          "--no-python charrnn-train ... --distributed (or accelerate launch); see the 'Scaling out' page.")
 
 def _on_sigterm(signum, frame):
@@ -169,7 +166,7 @@ def _on_sigterm(signum, frame):
                              f"the last checkpoint is intact, resume with --resume.")
 
 @contextmanager
-def char_distrib_ctx(learn:CharLearner, # The learner to train on every rank
+def char_distrib_ctx(learn, # The `CharLearner` to train on every rank
                      timeout_s:float=300, # Seconds a collective may wait for a peer before failing
                      **kwargs): # Passed to `learn.distrib_ctx` (and so to `accelerate.Accelerator`)
     "Join the launcher's process group (with a timeout), then train under fastai's `learn.distrib_ctx()`."
@@ -245,99 +242,3 @@ def run_torchrun(args:list, # The program and its arguments
                  **kwargs) -> subprocess.CompletedProcess: # Passed to `start_torchrun`
     "Run `args` under `torchrun` on this machine (loopback only) and wait, at most `timeout_s`."
     return wait_job(start_torchrun(args, nproc_per_node=nproc_per_node, **kwargs), timeout_s)
-
-# %% ../nbs/08_distributed.ipynb #0036
-class _RecordInputs(Callback):
-    "Keep the callbacks in use, the inputs of the first epoch this fit trains, and the time of every step."
-    def before_fit(self): self.xs, self.times, self.first_epoch, self.cb_names = [], [], None, [type(cb).__name__ for cb in self.learn.cbs]
-    def after_batch(self):
-        if not self.training: return
-        self.times.append((self.epoch, time.perf_counter()))
-        if self.first_epoch is None: self.first_epoch = self.epoch
-        if self.epoch == self.first_epoch: self.xs.append(self.learn.xb[0].detach().cpu())
-
-class _SampleOnRank0(Callback):
-    "Stands for a callback that prints samples or plots: marked `rank0_only`."
-    rank0_only = True
-
-def ddp_worker(config:str, # Path of a JSON file with the run's settings (see the tests for the keys)
-              ):
-    "Train one rank as `config` says and write the results to its `out` folder (run under `torchrun`)."
-    c = json.loads(Path(config).read_text())
-    out, rank = Path(c['out']), rank_distrib()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f'pid{rank}').write_text(str(os.getpid()))
-    torch.manual_seed(c.get('seed', 0)); torch.set_num_threads(c.get('threads', 1))
-    text = Path(c['text']).read_text(encoding='utf-8')
-    dls = char_dls(text=text, bs=c['bs'], seq_len=c['seq_len'], valid_pct=c.get('valid_pct', 0.1), device=c.get('device'))
-    learn = char_rnn_learner(dls, n_hidden=c['n_hidden'], n_layers=c.get('n_layers', 1), clip=c.get('clip', 1.0),
-                             cbs=[_SampleOnRank0()])
-    if c.get('quiet'): learn.remove_cb(ProgressCallback)
-    if c.get('init'): unwrap_model(learn.model).load_state_dict(torch.load(c['init'], weights_only=True))
-    rec = _RecordInputs()
-    cbs = [rec] + ([TimeLimit(c['time_limit'])] if c.get('time_limit') else [])
-    try:
-        with char_distrib_ctx(learn, timeout_s=c.get('timeout_s', 60)):
-            if c.get('ckpt_dir'):   # the kit's resumable training: one-cycle by epochs or by time, checkpoints
-                fit_with_checkpoints(learn, c.get('epochs'), c['lr'], c['ckpt_dir'], resume=True, every_minutes=None,
-                                     time_budget=c.get('time_budget'), cbs=cbs)
-            else: learn.fit(c['n_epoch'], c['lr'], cbs=cbs)
-    except DistributedFailure as e:
-        print(f'charrnn: {e}', file=sys.stderr, flush=True); sys.exit(1)
-    model, world = unwrap_model(learn.model), max(num_distrib(), 1)
-    start_epoch = rec.first_epoch or 0   # > 0 when resumed from a checkpoint
-    torch.save(dict(model=model.state_dict(), xs=rec.xs), out / f'rank{rank}.pth')
-    # speed: mean time between training steps after the first `warmup`, not counting validation between epochs;
-    # every rank steps together, so the global rate is world_size times this rank's characters per second
-    gaps = [b[1] - a[1] for a, b in zip(rec.times[c.get('warmup', 2):], rec.times[c.get('warmup', 2) + 1:]) if a[0] == b[0]]
-    per_step = sum(gaps) / len(gaps) if gaps else float('nan')
-    result = dict(rank=rank, world_size=world, steps=len(rec.times), start_epoch=start_epoch, callbacks=rec.cb_names,
-                  lrs=learn.history['lrs'], history_world_size=learn.history['world_size'],
-                  chars_per_s=world * c['bs'] * c['seq_len'] / per_step, train_losses=learn.history['train_losses'],
-                  names=learn.history['names'], values=learn.history['values'])
-    (out / f'rank{rank}.json').write_text(json.dumps(result))
-
-# %% ../nbs/08_distributed.ipynb #0047
-def bench_scale(seconds:float=15, # Training time of each run, after start-up
-                corpus:str='stdlib', # Text: a built-in corpus name or a file
-                max_chars:int=2_000_000, # Use at most this many characters of it
-                n_hidden:int=256, # Hidden size of the LSTM
-                n_layers:int=2, # LSTM layers
-                bs:int=32, # Streams per process (the global batch grows with the processes)
-                seq_len:int=128, # Characters per row per batch
-                threads:int=0, # torch threads per process; 0: the cores shared out among the processes
-                timeout_s:float=300, # Give up on a run after this many seconds
-               ) -> dict:
-    "Characters/s of training with 1 and 2 processes on this machine (CPUs with gloo, or one process per GPU)."
-    cuda = torch.cuda.is_available()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
-    # (name, processes, threads per process); on CPUs one process also runs with a single thread, the fair
-    # baseline when the cores are busy with other work (threads of one process wait for each other every op)
-    runs = [('1proc', 1, threads or (1 if cuda else cores))]
-    if not cuda and cores > 1 and not threads: runs.append(('1proc_1thread', 1, 1))
-    if not cuda or torch.cuda.device_count() >= 2: runs.append(('2proc', 2, threads or (1 if cuda else max(1, cores // 2))))
-    res = dict(device='cuda' if cuda else 'cpu', backend='nccl' if cuda else 'gloo', cores=cores, n_hidden=n_hidden,
-               n_layers=n_layers, bs_per_process=bs, seq_len=seq_len, seconds=seconds)
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
-        (d / 'text.txt').write_text(load_corpus(corpus)[:max_chars], encoding='utf-8')
-        (d / 'worker.py').write_text("import sys\nfrom charrnn_fastai.distributed import ddp_worker\nddp_worker(sys.argv[1])\n")
-        for name, n, n_threads in runs:
-            cfg = dict(out=str(d / name), text=str(d / 'text.txt'), bs=bs, seq_len=seq_len, n_hidden=n_hidden,
-                       n_layers=n_layers, lr=1e-3, n_epoch=10_000, time_limit=seconds, quiet=True, threads=n_threads,
-                       warmup=3, timeout_s=60, device='cuda' if cuda else 'cpu')
-            (d / f'{name}.json').write_text(json.dumps(cfg))
-            if n == 1:   # one plain process, no process group: the baseline
-                job = subprocess.run([sys.executable, d / 'worker.py', d / f'{name}.json'], capture_output=True, text=True,
-                                     timeout=timeout_s, env=dict(os.environ, OMP_NUM_THREADS=str(n_threads)))
-                job.stdout += job.stderr
-            else: job = run_torchrun([d / 'worker.py', d / f'{name}.json'], nproc_per_node=n, timeout_s=timeout_s, threads_per_proc=n_threads)
-            if job.returncode != 0: raise RuntimeError(f"bench_scale: the {name} run failed:\n{job.stdout[-2000:]}")
-            ranks = [json.loads((d / name / f'rank{r}.json').read_text()) for r in range(n)]
-            if math.isnan(ranks[0]['chars_per_s']): raise RuntimeError(f"bench_scale: only {ranks[0]['steps']} steps in {seconds}s ({name}); give it more seconds.")
-            if len({r['steps'] for r in ranks}) != 1: raise RuntimeError(f"bench_scale: ranks stopped at different steps: {[r['steps'] for r in ranks]}")
-            res.update({f'chars_per_s_{name}': round(ranks[0]['chars_per_s']), f'steps_{name}': ranks[0]['steps'],
-                        f'threads_per_process_{name}': n_threads})
-    best_one = max(v for k, v in res.items() if k.startswith('chars_per_s_1proc'))
-    res['speedup_2proc_vs_best_1proc'] = round(res['chars_per_s_2proc'] / best_one, 3) if 'chars_per_s_2proc' in res else None
-    return res

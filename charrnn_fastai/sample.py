@@ -6,85 +6,55 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/sample.html.md"""
 
 # %% ../nbs/05_sample.ipynb #0003
 from __future__ import annotations
-import os, math, sys, time, inspect
+import math, sys
 from contextlib import contextmanager, nullcontext
 import numpy as np
 import torch
 import torch.nn.functional as F
-from fastcore.basics import patch
-from .data import CharVocab, CharDataError
+from .core import *
+from .corpus import CharDataError
+from .data import CharVocab
 from .model import CharRNN
-from .learner import CharLearner, char_rnn_learner
 
 # %% auto #0
-__all__ = ['BATCH_MATMUL_MIN_STREAMS', 'BATCH_MATMUL_MIN_WEIGHTS', 'SIGMOID_TANH_MIN_SIZE', 'SINGLE_THREAD_WORK',
-           'cpu_has_native_bf16', 'tanh_by_sigmoid', 'MatMul', 'CharStepper', 'filter_logits', 'NextCharPicker',
-           'pick_by_cdf', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'sample_refeed', 'score',
-           'next_char_probs', 'bench_sample']
+__all__ = ['SIGMOID_TANH_MIN_SIZE', 'SINGLE_THREAD_WORK', 'tanh_by_sigmoid', 'MatMul', 'CharStepper', 'filter_logits',
+           'NextCharPicker', 'pick_by_cdf', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'sample_refeed',
+           'score', 'next_char_probs']
 
 # %% ../nbs/05_sample.ipynb #0007
-BATCH_MATMUL_MIN_STREAMS = 8      # from this many streams, and
-BATCH_MATMUL_MIN_WEIGHTS = 2**18  # weights this large (a 256-unit LSTM layer), CPU products use pre-packed oneDNN weights
 SIGMOID_TANH_MIN_SIZE = 4096      # a CPU tanh over at least this many values is computed from sigmoid (`tanh_by_sigmoid`)
-
-def cpu_has_native_bf16() -> bool:
-    "True where the CPU multiplies bfloat16 numbers natively (AVX512-BF16 or AMX), which makes bf16 products about twice as fast as fp32."
-    try: return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except Exception: return False   # private helpers of torch.cpu: absent from some builds
 
 def tanh_by_sigmoid(x):
     "`tanh(x)` computed as `2*sigmoid(2x) - 1`: the same function, and on CPUs PyTorch's sigmoid is several times faster than its tanh."
     return x.mul(2).sigmoid_().mul_(2).sub_(1)
 
 def _t(w): return w.detach().t().contiguous()   # (out, in) weight -> (in, out) for `x @ w`
-def _on_onednn(device): return device.type == 'cpu' and torch.backends.mkldnn.is_available()
-def _big_product(n_rows, n_weights): return n_rows >= BATCH_MATMUL_MIN_STREAMS and n_weights >= BATCH_MATMUL_MIN_WEIGHTS
-
-def _prepack(w, n_rows):
-    "`w` (out, in) pre-packed for oneDNN's matrix product (in `w`'s dtype) with `n_rows` rows, or None where that is unavailable or disagrees."
-    try:
-        packed = torch.ops.mkldnn._reorder_linear_weight(w, n_rows)
-        x = (torch.randn(n_rows, w.shape[1]) / w.shape[1]**0.5).to(w.dtype)
-        tol = 1e-4 if w.dtype == torch.float32 else 3e-2
-        got = torch.ops.mkldnn._linear_pointwise(x, packed, None, 'none', [], '').float()
-        return packed if torch.allclose(got, x.float() @ w.float().t(), atol=tol, rtol=tol) else None
-    except Exception: return None
 
 class MatMul:
-    "`x @ w.T + b`, prepared once for a batch size: pre-packed oneDNN weights for big CPU batches, else `torch.addmm`; optionally in bf16."
+    "`x @ w.T + b` with the weight transposed once, in fp32 or with bf16 products (the bias and result in fp32)."
     def __init__(self,
                  w, # Weight, shape (out, in), as nn.Linear stores it
                  b=None, # Bias (out,), or None
-                 n_rows:int=1, # Rows of x (streams) it will see
-                 bf16:bool=False, # Multiply in bfloat16 (fp32 sums, result and bias in fp32)
+                 bf16:bool=False, # Multiply in bfloat16 (fp32 result)
                 ):
-        w = w.detach()
-        self.b, self.bf16, self.packed = None if b is None else b.detach(), bf16, None
+        self.b, self.bf16 = None if b is None else b.detach(), bf16
         self.wt = _t(w).to(torch.bfloat16 if bf16 else w.dtype)
-        if _on_onednn(w.device) and (bf16 or (_big_product(n_rows, w.numel()) and w.dtype == torch.float32)):
-            self.packed = _prepack(w.contiguous().to(torch.bfloat16 if bf16 else torch.float32), n_rows)
 
     def __call__(self, x, add=None):
         "`x @ w.T + b`; with `add` (a tensor of the output's shape), `x @ w.T + add` instead."
         shift = self.b if add is None else add
         if self.bf16:
-            x = x.to(torch.bfloat16)
-            y = (torch.ops.mkldnn._linear_pointwise(x, self.packed, None, 'none', [], '') if self.packed is not None
-                 else x @ self.wt).float()
+            y = (x.to(torch.bfloat16) @ self.wt).float()
             return y if shift is None else y.add_(shift)
-        if self.packed is not None:
-            y = torch.ops.mkldnn._linear_pointwise(x, self.packed, self.b if add is None else None, 'none', [], '')
-            return y if add is None else y.add_(add)
         return x @ self.wt if shift is None else torch.addmm(shift, x, self.wt)
 
 def _check_precision(precision):
-    if precision not in ('auto', 'fp32', 'bf16'): raise ValueError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
+    if precision not in ('auto', 'fp32', 'bf16'): raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
     return precision
 
-def _step_precision(precision, device, n_streams, n_weights):
-    "'fp32' or 'bf16' for the recurrent products: `precision`, or for 'auto' bf16 only where it is native and the work big."
-    if _check_precision(precision) != 'auto': return precision
-    return 'bf16' if _on_onednn(device) and _big_product(n_streams, n_weights) and cpu_has_native_bf16() else 'fp32'
+def _step_precision(precision):
+    "'fp32' or 'bf16' for the recurrent products; 'auto' is fp32 (see the note above)."
+    return 'fp32' if _check_precision(precision) == 'auto' else precision
 
 class CharStepper:
     "Feed one character per stream and get the next-character scores, carrying the hidden state."
@@ -92,14 +62,14 @@ class CharStepper:
                  model, # A `CharRNN`, or any model with `.run(x, hidden) -> (logits, hidden)`
                  hidden, # The state to start from, as `model.run` returns it (batch = number of streams)
                  lean:bool=True, # Use the prepared weights (False: call `model.run` every step)
-                 precision:str='auto', # Recurrent products in 'fp32', 'bf16', or 'auto' (bf16 for big batches on CPUs with native bf16)
+                 precision:str='auto', # Recurrent products in 'fp32' or 'bf16'; 'auto' is fp32
                 ):
         self.model, self.n_fed = model, 0   # n_fed: characters fed so far, per stream (to check the cost)
         self.arch = model.config['arch'] if lean and isinstance(model, CharRNN) else None
         self.uses_model = self.arch is None
         if self.uses_model:
             self._hidden, self.precision = hidden, 'model'
-            if _check_precision(precision) == 'bf16': raise ValueError("precision='bf16': a model stepped through its own `run` keeps its precision; use 'auto'.")
+            if _check_precision(precision) == 'bf16': raise CharInputError("precision='bf16': a model stepped through its own `run` keeps its precision; use 'auto'.")
         else:
             with torch.inference_mode(): self._prepare(model, hidden, precision)
 
@@ -109,8 +79,7 @@ class CharStepper:
         B = (hidden[0] if isinstance(hidden, tuple) else hidden).shape[1]
         device = model.head.weight.device
         rnn = model.rnn
-        n_gates = dict(lstm=4, gru=3, rnn=1)[self.arch]
-        self.precision = _step_precision(precision, device, B, n_gates * nh * nh)
+        self.precision = _step_precision(precision)
         bf16 = self.precision == 'bf16'
         self.tanh = tanh_by_sigmoid if device.type == 'cpu' and B * nh >= SIGMOID_TANH_MIN_SIZE else torch.tanh
         chars = model.encode(torch.arange(V, device=device))   # (V, n_in): every possible input
@@ -123,12 +92,12 @@ class CharStepper:
                 w_ih, b_ih, w_hh, b_hh = w_ih[order], b_ih[order], w_hh[order], b_hh[order]
             if self.arch == 'gru':    # b_hh stays apart: GRU multiplies (W_hn h + b_hn) by the reset gate
                 self.layers.append(dict(table=(chars @ w_ih.t() + b_ih) if l == 0 else None,
-                                        ih=MatMul(w_ih, b_ih, B, bf16) if l > 0 else None, hh=MatMul(w_hh, b_hh, B, bf16)))
+                                        ih=MatMul(w_ih, b_ih, bf16) if l > 0 else None, hh=MatMul(w_hh, b_hh, bf16)))
                 continue
             b = b_ih.detach() + (b_hh.detach() if b_hh is not None else 0)
-            if l == 0: self.layers.append(dict(table=(chars @ w_ih.t() + b).contiguous(), hh=MatMul(w_hh, None, B, bf16)))
-            else: self.layers.append(dict(both=MatMul(torch.cat([w_ih, w_hh], dim=1), b, B, bf16)))
-        self.head = MatMul(model.head.weight, model.head.bias, B)   # always fp32: low temperatures need exact logits
+            if l == 0: self.layers.append(dict(table=(chars @ w_ih.t() + b).contiguous(), hh=MatMul(w_hh, None, bf16)))
+            else: self.layers.append(dict(both=MatMul(torch.cat([w_ih, w_hh], dim=1), b, bf16)))
+        self.head = MatMul(model.head.weight, model.head.bias)   # always fp32: low temperatures need exact logits
         if self.arch == 'lstm': self.h, self.c = [h.clone() for h in hidden[0]], [c.clone() for c in hidden[1]]
         else: self.h = [h.clone() for h in hidden]
 
@@ -222,20 +191,20 @@ def start_char(vocab:CharVocab) -> str:
 
 def _temperatures(temperature) -> list:
     temps = list(temperature) if isinstance(temperature, (list, tuple)) else [temperature]
-    if not temps: raise ValueError("temperature=[]: give at least one temperature, e.g. 0.8.")
+    if not temps: raise CharInputError("temperature=[]: give at least one temperature, e.g. 0.8.")
     for t in temps:
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
-            raise ValueError(f"temperature={t!r}: use 0 (greedy) or a positive number, e.g. 0.8.")
+            raise CharInputError(f"temperature={t!r}: use 0 (greedy) or a positive number, e.g. 0.8.")
     return [float(t) for t in temps]
 
 def _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision='auto'):
     temps = _temperatures(temperature)
     _check_precision(precision)
-    if not isinstance(n, int) or n < 0: raise ValueError(f"n={n!r}: the number of characters must be an integer >= 0.")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 1): raise ValueError(f"top_k={top_k!r}: use an integer >= 1 (1 is greedy), or None.")
-    if top_p is not None and not (0 < top_p <= 1): raise ValueError(f"top_p={top_p!r}: use a number in (0, 1], e.g. 0.9, or None.")
-    if not isinstance(n_samples, int) or n_samples < 1: raise ValueError(f"n_samples={n_samples!r}: use an integer >= 1.")
-    if not isinstance(prime, str): raise ValueError(f"prime must be a str, not {type(prime).__name__}.")
+    if not isinstance(n, int) or n < 0: raise CharInputError(f"n={n!r}: the number of characters must be an integer >= 0.")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1): raise CharInputError(f"top_k={top_k!r}: use an integer >= 1 (1 is greedy), or None.")
+    if top_p is not None and not (0 < top_p <= 1): raise CharInputError(f"top_p={top_p!r}: use a number in (0, 1], e.g. 0.9, or None.")
+    if not isinstance(n_samples, int) or n_samples < 1: raise CharInputError(f"n_samples={n_samples!r}: use an integer >= 1.")
+    if not isinstance(prime, str): raise CharInputError(f"prime must be a str, not {type(prime).__name__}.")
     missing = vocab.unknown_chars(prime)
     if missing: raise CharDataError(f"the prime has {len(missing)} character(s) the model never saw: {''.join(missing)[:40]!r}; remove them or use characters from its vocab.")
     return temps
@@ -401,23 +370,6 @@ def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
             yield (i, piece) if several else piece
     return gen()
 
-@patch
-def sample(self:CharLearner,
-           prime:str='', # Text to start from
-           n:int=500, # Characters to generate per sample
-           temperature=0.8, # A float, or a list for one sample per temperature; 0 is greedy
-           top_k:int|None=None, # Keep only the k most likely characters
-           top_p:float|None=None, # Nucleus sampling threshold in (0, 1]
-           n_samples:int=1, # Samples per temperature
-           seed:int|None=None, # Random seed
-           stream=None, # True: print live; or a callback
-           stop:str|None=None, # End a sample at this string
-           precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
-          ):
-    "Generate text from this learner's model (see `sample`): a `str`, or a `list` for several samples."
-    return sample(self.model, self.vocab, prime=prime, n=n, temperature=temperature, top_k=top_k, top_p=top_p,
-                  n_samples=n_samples, seed=seed, stream=stream, stop=stop, precision=precision)
-
 # %% ../nbs/05_sample.ipynb #0031
 def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   vocab:CharVocab, # Its vocab
@@ -450,7 +402,7 @@ def score(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
          ) -> dict:
     "How well the model predicts `text`: dict(nats_per_char, bits_per_char, perplexity, n_chars)."
     ids = torch.from_numpy(vocab.encode(text).astype(np.int64))
-    if len(ids) < 2: raise ValueError(f"text of {len(ids)} character(s): scoring needs at least 2 (each is predicted from the ones before).")
+    if len(ids) < 2: raise CharInputError(f"text of {len(ids)} character(s): scoring needs at least 2 (each is predicted from the ones before).")
     device, total, hidden = _device(model), torch.zeros((), dtype=torch.float64), None
     with torch.inference_mode(), _eval_mode(model):
         for s in range(0, len(ids) - 1, chunk_len):
@@ -459,14 +411,6 @@ def score(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
             total += F.cross_entropy(logits[0].float(), y, reduction='sum').double().cpu()
     nats = float(total) / (len(ids) - 1)
     return dict(nats_per_char=nats, bits_per_char=nats / math.log(2), perplexity=math.exp(nats), n_chars=len(ids) - 1)
-
-@patch
-def score(self:CharLearner,
-          text:str, # The text to score
-          chunk_len:int=4096, # Characters per forward pass
-         ) -> dict:
-    "How well this learner's model predicts `text` (see `score`)."
-    return score(self.model, self.vocab, text, chunk_len=chunk_len)
 
 # %% ../nbs/05_sample.ipynb #0038
 def next_char_probs(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
@@ -485,63 +429,3 @@ def next_char_probs(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
         p = F.one_hot(logits.argmax(), len(logits)).double() if t == 0 else torch.softmax(logits.double() / t, 0)
         out[t] = [(vocab.itos[i], float(p[i])) for i in order]
     return out
-
-# %% ../nbs/05_sample.ipynb #0042
-def _time(f, repeats=3):
-    "Best wall time of `repeats` calls of `f`."
-    best = float('inf')
-    for _ in range(repeats):
-        t0 = time.perf_counter(); f(); best = min(best, time.perf_counter() - t0)
-    return best
-
-def _default(name): return inspect.signature(char_rnn_learner).parameters[name].default
-
-def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
-                 n_layers:int=0, # Layers (0: char_rnn_learner's default)
-                 arch:str='', # 'lstm', 'gru' or 'rnn' ('': char_rnn_learner's default)
-                 n:int=4000, # Characters for the single-stream figure (the ratio uses n and n/2)
-                 streams:int=64, # Streams sampled together in one batch
-                 batch_n:int=500, # Characters per stream in the batched run
-                 naive_n:int=1000, # Characters for the naive re-feeding sampler
-                 repeats:int=5, # Best of this many runs for each timing
-                 device:str='cpu', # 'cpu', 'cuda' or 'mps'
-                ) -> dict:
-    "Sampling speed: one stream, linearity, a batch of streams, and the naive re-feeding sampler."
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')   # other work on the machine skews timings
-    torch.manual_seed(0)
-    vocab = CharVocab("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # Tiny Shakespeare's 65
-    cfg = dict(n_hidden=n_hidden or _default('n_hidden'), n_layers=n_layers or _default('n_layers'),
-               arch=arch or _default('arch'), emb_sz=_default('emb_sz'))
-    model = CharRNN(len(vocab), **cfg).to(device).eval()
-    run = lambda k, **kw: sample(model, vocab, 'The ', n=k, temperature=0.8, seed=0, **kw)
-    run(200)                                                          # warm up
-    t_full = t_half = float('inf')
-    for _ in range(repeats):                                          # interleaved, so both see the same machine load
-        t_full, t_half = min(t_full, _time(lambda: run(n), 1)), min(t_half, _time(lambda: run(n // 2), 1))
-    t_batch = t_batch_fp32 = float('inf')
-    for _ in range(max(1, repeats - 1)):                              # interleaved too
-        t_batch = min(t_batch, _time(lambda: run(batch_n, n_samples=streams), 1))
-        t_batch_fp32 = min(t_batch_fp32, _time(lambda: run(batch_n, n_samples=streams, precision='fp32'), 1))
-    state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
-    batch_precision = CharStepper(model, _repeat_state(state, streams)).precision   # what 'auto' chose
-    t_kit_naive_n = _time(lambda: run(naive_n), repeats)
-    t_naive = _time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1)
-    def module_steps():
-        with torch.inference_mode(), _threads(1):
-            x, h = torch.zeros(1, 1, dtype=torch.long, device=device), None
-            for _ in range(1000): logits, h = model.run(x, h); x = logits[:, -1].argmax(-1, keepdim=True)
-            x.item()                                                  # waits for a GPU to finish
-    t_module = _time(module_steps, 1)
-    single = n / t_full
-    return dict(device=str(device), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], emb_sz=cfg['emb_sz'],
-                vocab_sz=len(vocab), torch_threads=torch.get_num_threads(), load_avg_1min_at_start=round(load, 2),
-                single_stream_chars_per_s=round(single, 1),
-                time_ratio_4000_to_2000=round(t_full / t_half, 3),
-                batch_streams=streams, batch_precision=batch_precision,
-                batch_chars_per_s=round(streams * batch_n / t_batch, 1),
-                ratio_batch_to_single=round(streams * batch_n / t_batch / single, 2),
-                batch_fp32_chars_per_s=round(streams * batch_n / t_batch_fp32, 1),
-                ratio_batch_fp32_to_single=round(streams * batch_n / t_batch_fp32 / single, 2),
-                naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),
-                ratio_kit_to_naive=round(t_naive / t_kit_naive_n, 1),
-                lstm_module_step_chars_per_s=round(1000 / t_module, 1))
