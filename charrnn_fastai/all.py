@@ -20,10 +20,11 @@ from .training import *
 from .distributed import *
 from .learner import *
 from .plot import *
+from .inspect import *
 from .export import *
 from .bench import *
 from .cli import *
 
 # nbdev lists only names defined here in __all__; re-export each module's public names instead, once each
-_modules = ('core', 'corpus', 'data', 'model', 'device', 'sample', 'callbacks', 'training', 'distributed', 'learner', 'plot', 'export', 'bench', 'cli')
+_modules = ('core', 'corpus', 'data', 'model', 'device', 'sample', 'callbacks', 'training', 'distributed', 'learner', 'plot', 'inspect', 'export', 'bench', 'cli')
 __all__ = list(dict.fromkeys(name for mod in _modules for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__))

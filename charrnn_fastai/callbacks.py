@@ -37,7 +37,7 @@ bits_per_char = BitsPerChar()
 class HistoryRecorder(Callback):
     "Keep raw per-step training losses, learning rates and the epoch table across every `fit`."
     order = Recorder.order + 1
-    def __init__(self): self.train_losses, self.lrs, self.names, self.values, self._pending = [], [], [], [], []
+    def __init__(self): self.train_losses, self.lrs, self.names, self.values, self.valid_steps, self._pending = [], [], [], [], [], []
 
     def before_epoch(self): self._trained = False
     def after_batch(self):
@@ -55,26 +55,33 @@ class HistoryRecorder(Callback):
         self._flush()
         rec = self.learn.recorder
         # get_preds (and so show_results) also fires after_epoch: only epochs that trained make a row
-        if getattr(self, '_trained', False) and rec.values: self.names, self.values = list(rec.metric_names[1:-1]), self.values + [[_plain(v) for v in rec.values[-1]]]
+        if getattr(self, '_trained', False) and rec.values:
+            self.names, self.values = list(rec.metric_names[1:-1]), self.values + [[_plain(v) for v in rec.values[-1]]]
+            self.valid_steps.append(len(self.train_losses))   # the training step this row's validation ran at
 
     def after_fit(self): self._flush()
 
     def state(self) -> dict:
         "The history as plain types."
         self._flush()
-        return dict(train_losses=list(self.train_losses), lrs=list(self.lrs), names=list(self.names), values=[list(r) for r in self.values])
+        return dict(train_losses=list(self.train_losses), lrs=list(self.lrs), names=list(self.names),
+                    values=[list(r) for r in self.values], valid_steps=list(self.valid_steps))
 
     def load_state(self, d:dict):
         "Continue from a history saved with `state` (used when resuming)."
         self.train_losses, self.lrs = list(d.get('train_losses', [])), list(d.get('lrs', []))
         self.names, self.values, self._pending = list(d.get('names', [])), [list(r) for r in d.get('values', [])], []
+        self.valid_steps = [int(s) for s in d.get('valid_steps', [])]   # an older history has none: plots fall back
 
 def _plain(v): return None if v is None else float(v)
 
 # %% ../nbs/06_callbacks.ipynb #4ea2afbe
-def learner_baselines(learn) -> dict:
-    "Uniform, unigram and bigram baselines of `learn`'s training text, in nats/char (see `char_baselines`)."
-    dl = learn.dls.train
+def learner_baselines(learn, # A learner with character `DataLoaders`
+                      split:str='train', # 'train': the training text's baselines; 'valid': the validation text's
+                     ) -> dict:
+    "Uniform, unigram and bigram baselines of `learn`'s training (or validation) text, in nats/char (see `char_baselines`)."
+    if split not in ('train', 'valid'): raise CharInputError(f"split={split!r}: use 'train' or 'valid'.")
+    dl = learn.dls.train if split == 'train' else learn.dls.valid
     # under DDP the training loader holds one rank's share of the text; `all_ids` is all of it
     return char_baselines(getattr(dl, 'all_ids', dl.ids), len(learn.dls.vocab))
 
@@ -98,7 +105,8 @@ class Throughput(Callback):
         self.learn.metrics = [m for m in self.learn.metrics if not getattr(m, '_throughput', False)]
 
     def before_fit(self):
-        self.on_cuda = next(self.learn.model.parameters()).device.type == 'cuda'
+        self.device = next(self.learn.model.parameters()).device   # the model's GPU, which need not be the current one
+        self.on_cuda = self.device.type == 'cuda'
         self._remove_columns()   # in case an interrupted fit left them
         # `validate` and `get_preds` also send `before_fit`, with the master bar off: no training, no columns
         if not self.learn.create_mbar: return
@@ -108,11 +116,11 @@ class Throughput(Callback):
         self.learn.metrics = list(self.learn.metrics) + cols
 
     def _sync(self):
-        if self.on_cuda: torch.cuda.synchronize()
+        if self.on_cuda: torch.cuda.synchronize(self.device)
 
     def before_epoch(self):
         self.chars_per_s, self.epoch_s, self.peak_mem_gb = None, None, None
-        if self.on_cuda: torch.cuda.reset_peak_memory_stats()
+        if self.on_cuda: torch.cuda.reset_peak_memory_stats(self.device)
         self.epoch_start = time.perf_counter()
 
     def before_train(self): self.n_chars, self.train_start = 0, time.perf_counter()
@@ -127,7 +135,7 @@ class Throughput(Callback):
     def after_validate(self):
         self._sync()
         self.epoch_s = round(time.perf_counter() - self.epoch_start, 3)
-        if self.on_cuda: self.peak_mem_gb = round(torch.cuda.max_memory_allocated() / 1e9, 3)
+        if self.on_cuda: self.peak_mem_gb = round(torch.cuda.max_memory_allocated(self.device) / 1e9, 3)
 
     def after_fit(self): self._remove_columns()
 
@@ -165,16 +173,22 @@ class BaselineChecks(Callback):
     def after_epoch(self):
         rec = self.learn.recorder
         if self.learn.train_iter < self.min_steps or 'valid_loss' not in rec.metric_names or not rec.values or not rec.values[-1]: return
-        loss, b, steps = float(rec.values[-1][rec.metric_names.index('valid_loss') - 1]), _learner_baselines(self.learn), self.learn.train_iter
+        loss, b, steps = float(rec.values[-1][rec.metric_names.index('valid_loss') - 1]), self.valid_baselines(), self.learn.train_iter
         if loss > b['unigram'] - self.tol: self._warn('unigram',
-            f"after {steps} steps the validation loss {loss:.3f} is not below the unigram entropy {b['unigram']:.3f} nats/char: "
+            f"after {steps} steps the validation loss {loss:.3f} is not below the validation text's unigram entropy {b['unigram']:.3f} nats/char: "
             "the model has only learned letter frequencies. Likely causes: the inputs are not reaching the model "
             "(constant or zeroed inputs), or the targets are misaligned (not the inputs shifted by one character); "
             "or the learning rate is far too low.")
         elif loss > b['bigram'] - self.tol: self._warn('bigram',
-            f"after {steps} steps the validation loss {loss:.3f} is not below the bigram entropy {b['bigram']:.3f} nats/char: "
+            f"after {steps} steps the validation loss {loss:.3f} is not below the validation text's bigram entropy {b['bigram']:.3f} nats/char: "
             "the model only sees the current character. Likely causes: the hidden state is not carried through the "
             "sequence (reset or zeroed every step, or seq_len=1); or too few steps or too low a learning rate.")
+
+    def valid_baselines(self) -> dict:
+        "The validation text's own baselines, which the validation loss is compared with (computed once per loader)."
+        dl = self.learn.dls.valid
+        if getattr(self, '_valid_for', None) is not dl: self._valid_b, self._valid_for = learner_baselines(self.learn, 'valid'), dl
+        return self._valid_b
 
     def _warn(self, kind, msg):
         if kind in self.warned: return

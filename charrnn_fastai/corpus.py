@@ -15,12 +15,16 @@ import http.client
 from pathlib import Path
 import numpy as np
 import torch
+import torch.distributed as dist
+from contextlib import contextmanager
+from fastai.torch_core import rank_distrib, num_distrib
 from .core import *
 
 # %% auto #0
 __all__ = ['SNIFF_BYTES', 'DOC_SEP', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'STDLIB_MODULES', 'BUILTIN_CORPORA',
            'CharDataError', 'normalize_newlines', 'looks_binary', 'read_text_file', 'iter_text_chunks', 'read_folder',
-           'read_files', 'cache_dir', 'download_url', 'stdlib_corpus', 'shakespeare_path', 'load_corpus']
+           'read_files', 'cache_dir', 'on_rank0_first', 'download_url', 'stdlib_corpus', 'shakespeare_path',
+           'load_corpus']
 
 # %% ../nbs/01_corpus.ipynb #0005
 class CharDataError(CharInputError):
@@ -183,6 +187,20 @@ def _url_filename(url:str) -> str:
     name = re.sub(r'[^A-Za-z0-9._-]', '_', url.rstrip('/').rsplit('/', 1)[-1])[:80] or 'download'
     return f"{hashlib.sha256(url.encode()).hexdigest()[:10]}-{name}"   # two URLs with the same file name do not collide
 
+def _in_process_group() -> bool:
+    return num_distrib() > 1 and dist.is_available() and dist.is_initialized()
+
+@contextmanager
+def on_rank0_first():
+    "Under DDP, run the block on rank 0 first and on the other ranks after it (a barrier between): downloads, caches."
+    # the others then find rank 0's finished file instead of writing the same one at the same time;
+    # outside a process group (one process, or before it is joined) the block just runs
+    group, rank = _in_process_group(), rank_distrib()
+    if group and rank != 0: dist.barrier()
+    try: yield
+    finally:
+        if group and rank == 0: dist.barrier()   # also when rank 0 failed: the others try, and fail with their own message
+
 def download_url(url:str, # An http(s) URL
                  dest=None, # Where to save it (default: the cache's downloads folder)
                  sha256:str|None=None, # The expected SHA-256 hex digest, when known
@@ -190,6 +208,9 @@ def download_url(url:str, # An http(s) URL
                 ) -> Path:
     "Download `url` once (to `dest` or the cache) and return its path; the file appears only when complete and verified."
     dest = Path(dest) if dest is not None else cache_dir()/'downloads'/_url_filename(url)
+    with on_rank0_first(): return _download(url, dest, sha256, progress)
+
+def _download(url, dest, sha256, progress):
     if dest.exists() and (sha256 is None or _sha256(dest) == sha256): return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     try: torch.hub.download_url_to_file(url, str(dest), hash_prefix=sha256, progress=progress)

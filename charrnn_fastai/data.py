@@ -20,7 +20,7 @@ from fastai.text.data import LMTensorText, TensorText
 from fastai.torch_core import TitledStr
 from .core import *
 from .corpus import *
-from .corpus import _missing, _blank, _is_url
+from .corpus import _missing, _blank, _is_url, on_rank0_first
 
 # %% auto #0
 __all__ = ['CHUNK_CHARS', 'VOCAB_WARN', 'MEMMAP_BYTES', 'char_counts', 'CharVocab', 'CharStreamDL', 'char_baselines',
@@ -317,6 +317,17 @@ def encode_file(path, # A (large) text file
                 None if vocab is None else vocab.to_dict()['chars']))
     ids_path = cache_dir()/'encoded'/f"{path.name[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ids"
     meta_path = ids_path.with_suffix('.json')
+    with on_rank0_first():   # under DDP rank 0 encodes, the others then read its finished cache
+        meta = _encoded(path, vocab, encoding, newline, chunk_bytes, ids_path, meta_path)
+    vocab = CharVocab.from_dict(meta['vocab'])
+    # mode 'c' (copy-on-write) maps the file without loading it; torch needs a writable array
+    arr = np.memmap(ids_path, dtype=np.dtype(meta['dtype']), mode='c', shape=(meta['n'],))
+    # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
+    if hasattr(mmap, 'MADV_RANDOM'): arr._mmap.madvise(mmap.MADV_RANDOM)
+    return torch.from_numpy(arr), vocab
+
+def _encoded(path, vocab, encoding, newline, chunk_bytes, ids_path, meta_path) -> dict:
+    "The cache's metadata, encoding `path` into `ids_path` first unless a complete cache is there."
     meta = json.loads(meta_path.read_text()) if meta_path.exists() and ids_path.exists() else None
     if meta is None or ids_path.stat().st_size != meta['n'] * np.dtype(meta['dtype']).itemsize:
         if vocab is None:
@@ -334,12 +345,7 @@ def encode_file(path, # A (large) text file
         atomic_write(ids_path, write_ids)   # a run killed while encoding leaves no half-written cache behind
         meta = dict(n=n, dtype=vocab.dtype.name, vocab=vocab.to_dict(), source=str(path))
         atomic_write(meta_path, json.dumps(meta))
-    vocab = CharVocab.from_dict(meta['vocab'])
-    # mode 'c' (copy-on-write) maps the file without loading it; torch needs a writable array
-    arr = np.memmap(ids_path, dtype=np.dtype(meta['dtype']), mode='c', shape=(meta['n'],))
-    # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
-    if hasattr(mmap, 'MADV_RANDOM'): arr._mmap.madvise(mmap.MADV_RANDOM)
-    return torch.from_numpy(arr), vocab
+    return meta
 
 # %% ../nbs/02_data.ipynb #0052
 class CharDataLoaders(DataLoaders):
@@ -349,7 +355,7 @@ class CharDataLoaders(DataLoaders):
 
     def new(self, **kwargs):
         "These loaders with some settings changed, e.g. `dls.new(bs=16)`."
-        return CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=self.device)
+        return CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=kwargs.get('device', self.device))
 
 def min_chars(bs:int, seq_len:int, valid_pct:float) -> int:
     "The fewest characters that give one training batch of `bs` x `seq_len` and a validation split of `valid_pct`."
@@ -385,7 +391,7 @@ def _large_file(source, encoding, memmap_bytes):
     return path if path.is_file() and path.stat().st_size >= memmap_bytes else None
 
 def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of files or a URL (see `load_corpus`)
-             bs:int=32, # Parallel streams per batch (32: more updates per second of training, see 03_callbacks)
+             bs:int=32, # Parallel streams per batch (32: more updates per second of training, see 07_training)
              seq_len:int=128, # Characters per row per batch
              valid_pct:float=0.1, # The last `valid_pct` of the text is validation
              shuffle:bool=False, # Random start offset each training epoch

@@ -34,13 +34,21 @@ def _native_bf16(device) -> bool:
     "Does this CUDA GPU compute bfloat16 natively (compute capability 8.0 or newer)?"
     return torch.cuda.get_device_capability(device)[0] >= 8
 
+def _fp16_tensor_cores(device) -> bool:
+    "Does this CUDA GPU have fp16 tensor cores (compute capability 7.0 or newer: V100, T4 and later)?"
+    return torch.cuda.get_device_capability(device)[0] >= 7
+
+def _auto_precision(device) -> str:
+    if device.type != 'cuda': return 'fp32'
+    return 'bf16' if _native_bf16(device) else 'fp16' if _fp16_tensor_cores(device) else 'fp32'
+
 def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
                       device=None, # The training device (default: `best_device()`)
                      ) -> str:
-    "The precision to train in, 'fp32', 'bf16' or 'fp16'; 'auto' is bf16 on a GPU with native bf16, fp32 elsewhere."
+    "The precision to train in: 'auto' is bf16 on a GPU with native bf16, fp16 on one with fp16 tensor cores only, else fp32."
     if precision not in PRECISIONS: raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = best_device(device)
-    if precision == 'auto': return 'bf16' if device.type == 'cuda' and _native_bf16(device) else 'fp32'
+    if precision == 'auto': return _auto_precision(device)
     if precision == 'fp32': return precision
     if device.type != 'cuda':
         raise CharInputError(f"precision={precision!r} needs a CUDA GPU and this run is on {device.type}; use precision='fp32' or 'auto'.")

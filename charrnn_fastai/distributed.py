@@ -21,14 +21,17 @@ from .core import *
 from .corpus import CharDataError
 from .data import CharStreamDL
 from .device import unwrap_model, is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks, any_rank, from_rank0
+from .device import best_device
 # the collective helpers live in `device`, which every callback module builds on; this module offers them too
 _all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% auto #0
-__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'char_to_distributed', 'char_detach_distributed',
-           'TimeLimit', 'DistributedFailure', 'init_distributed', 'require_launcher', 'char_distrib_ctx', 'free_port',
-           'torchrun_command', 'start_torchrun', 'wait_job', 'run_torchrun', 'unwrap_model', 'is_distributed',
-           'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
+__all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'skipped_on_this_rank', 'char_to_distributed',
+           'char_detach_distributed', 'TimeLimit', 'DistributedFailure', 'init_distributed', 'rank_device',
+           'char_distrib_setup', 'require_launcher', 'OutOfMemory', 'is_comm_failure', 'is_out_of_memory',
+           'char_distrib_ctx', 'free_port', 'torchrun_command', 'start_torchrun', 'wait_job', 'run_torchrun',
+           'unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank',
+           'from_rank0']
 
 # %% ../nbs/08_distributed.ipynb #0010
 def shard_bounds(n_chars:int, # Length of the encoded text
@@ -113,6 +116,14 @@ class CharDistributedTrainer(DistributedTrainer):
         # every callback sees the global mean loss; loss_grad (what backward uses) is left alone
         if self.training: self.learn.loss = mean_over_ranks(self.learn.loss)
 
+def _rank0_only(cb) -> bool: return getattr(cb, 'rank0_only', False) or isinstance(cb, ProgressCallback)
+
+def skipped_on_this_rank(learn, # A learner, perhaps inside `char_to_distributed`
+                         cb, # A callback about to be added (e.g. given to `fit(cbs=...)`)
+                        ) -> bool:
+    "Is `cb` a `rank0_only` callback (or a progress bar) being added on a rank other than 0 while `learn` trains distributed?"
+    return getattr(learn, '_rank0_only_cbs', None) is not None and rank_distrib() != 0 and _rank0_only(cb)
+
 def char_to_distributed(learn, # The learner to train on every rank
                         sync_bn:bool=True, # Replace batch norm with SyncBatchNorm (CharRNN has none)
                         **kwargs): # Passed to `accelerate.Accelerator`
@@ -120,16 +131,17 @@ def char_to_distributed(learn, # The learner to train on every rank
     if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
     learn.add_cb(CharDistributedTrainer(sync_bn, **kwargs))
     if rank_distrib():
-        learn._rank0_only_cbs = [cb for cb in learn.cbs if getattr(cb, 'rank0_only', False) or isinstance(cb, ProgressCallback)]
-        learn.remove_cbs(learn._rank0_only_cbs)
+        cbs = [cb for cb in learn.cbs if _rank0_only(cb)]
+        learn.remove_cbs(cbs)
+        learn._rank0_only_cbs = cbs   # set: `CharLearner.add_cb` now skips such callbacks given later, e.g. to `fit`
     return learn
 
 def char_detach_distributed(learn):
     "Remove `CharDistributedTrainer` and put back the callbacks removed on this rank."
     if num_distrib() <= 1: return learn
     learn.remove_cb(DistributedTrainer)
-    learn.add_cbs(getattr(learn, '_rank0_only_cbs', []))
-    learn._rank0_only_cbs = []
+    cbs, learn._rank0_only_cbs = getattr(learn, '_rank0_only_cbs', None) or [], None
+    learn.add_cbs(cbs)
     return learn
 
 # %% ../nbs/08_distributed.ipynb #0024
@@ -155,37 +167,86 @@ def init_distributed(timeout_s:float=300, # Seconds a collective may wait for a 
     dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s))
     return True
 
+def rank_device(device=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or a `torch.device`; None: the best available
+               ) -> torch.device:
+    "This process's device: under a launcher on CUDA, `cuda:LOCAL_RANK` (for `device` None or 'cuda'); else `best_device(device)`."
+    d = best_device(device)
+    if d.type == 'cuda' and d.index is None and num_distrib() > 1: return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    return d
+
+def char_distrib_setup(device=None, # As for `rank_device`
+                       timeout_s:float=300, # Seconds a collective may wait for a peer before failing
+                      ) -> torch.device:
+    "Join the launcher's process group (`init_distributed`) and return the device to build this rank's learner on."
+    init_distributed(timeout_s)
+    return rank_device(device)
+
 def require_launcher():
     "Fail with a one-line message when `--distributed` is used without a launcher (no `WORLD_SIZE` set)."
     if 'WORLD_SIZE' not in os.environ:
         raise CharInputError("--distributed needs a launcher that starts the processes: torchrun --nproc_per_node N "
                          "--no-python charrnn-train ... --distributed (or accelerate launch); see the 'Scaling out' page.")
 
+class OutOfMemory(CharInputError):
+    "The GPU ran out of memory: the settings ask for more than the device has; the message says which to lower."
+
+_COMM = re.compile(r'connection|timed? ?out|timeout|broken pipe|socket|peer|gloo|nccl', re.I)
+
+def is_comm_failure(e:BaseException) -> bool:
+    "Is `e` a failure to talk to another process (a backend or network error, a lost connection, a timeout)?"
+    if isinstance(e, (dist.DistBackendError, dist.DistNetworkError, dist.DistStoreError, TimeoutError, ConnectionError)): return True
+    return isinstance(e, RuntimeError) and not is_out_of_memory(e) and bool(_COMM.search(str(e)))
+
+def is_out_of_memory(e:BaseException) -> bool:
+    "Is `e` a GPU (or CPU) out-of-memory error?"
+    return isinstance(e, torch.cuda.OutOfMemoryError) or (isinstance(e, RuntimeError) and 'out of memory' in str(e).lower())
+
+def _first_line(e) -> str:
+    s = str(e).strip()
+    return re.sub(r'^\[[^\]]*\]\s*', '', s.splitlines()[0])[:120] if s else type(e).__name__   # drop gloo's source-file prefix
+
 def _on_sigterm(signum, frame):
     raise DistributedFailure(f"rank {rank_distrib()}: stopped by the launcher (another process of the job failed); "
                              f"the last checkpoint is intact, resume with --resume.")
 
+def _move_learner(learn, device):
+    "Put `learn`'s model, batches and optimizer state on `device` (for a learner built before its rank's device was set)."
+    learn.model.to(device)
+    learn.dls.to(device)
+    if learn.opt is not None:
+        for s in learn.opt.state.values():
+            for k, v in list(s.items()):
+                if isinstance(v, torch.Tensor): s[k] = v.to(device)
+
 @contextmanager
 def char_distrib_ctx(learn, # The `CharLearner` to train on every rank
                      timeout_s:float=300, # Seconds a collective may wait for a peer before failing
+                     leave:bool|None=None, # Leave the process group at the end (None: if this call joined it)
                      **kwargs): # Passed to `learn.distrib_ctx` (and so to `accelerate.Accelerator`)
     "Join the launcher's process group (with a timeout), then train under fastai's `learn.distrib_ctx()`."
     created = init_distributed(timeout_s)
+    leave = created if leave is None else leave and dist.is_initialized()
+    if num_distrib() > 1:   # a learner built before the group set this rank's GPU sits on cuda:0: move it to its own
+        here = _model_device(learn.model)
+        if here.type == 'cuda' and here != rank_device('cuda'): _move_learner(learn, rank_device('cuda'))
     old_handler = signal.signal(signal.SIGTERM, _on_sigterm) if num_distrib() > 1 else None
     failed = finished = False
     try:
         with learn.distrib_ctx(**kwargs): yield learn
         finished = True
     except DistributedFailure: failed = True; raise
-    except (RuntimeError, dist.DistBackendError) as e:
-        if num_distrib() <= 1: raise
+    except (RuntimeError, TimeoutError, ConnectionError) as e:
+        if is_out_of_memory(e):
+            failed = num_distrib() > 1
+            raise OutOfMemory(f"rank {rank_distrib()}: out of memory on {_model_device(learn.model)} ({_first_line(e)}); "
+                              "lower --bs, --n-hidden or --seq-len (bs, n_hidden, seq_len), or use precision 'bf16' or 'fp16'.") from e
+        if num_distrib() <= 1 or not is_comm_failure(e): raise   # anything else is a bug: its own traceback
         failed = True
-        first = re.sub(r'^\[[^\]]*\]\s*', '', str(e).strip().splitlines()[0])[:120] if str(e).strip() else type(e).__name__   # drop gloo's source-file prefix
-        raise DistributedFailure(f"rank {rank_distrib()}: lost contact with another process of the job ({first}); "
+        raise DistributedFailure(f"rank {rank_distrib()}: lost contact with another process of the job ({_first_line(e)}); "
                                  f"the last checkpoint is intact, resume with --resume.") from e
     finally:
         if old_handler is not None: signal.signal(signal.SIGTERM, old_handler)
-        if created and not failed: _leave_process_group(together=finished)   # after a failure, leave it: a dead peer can block teardown
+        if leave and not failed: _leave_process_group(together=finished)   # after a failure, leave it: a dead peer can block teardown
 
 def _leave_process_group(together:bool):
     "Free what still holds the group's work, wait for the other ranks (`together`), then destroy the group."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import torch
 from fastcore.foundation import L
+from fastcore.basics import ifnone
 from fastcore.meta import delegates
 from fastai.learner import Learner
 from fastai.callback.core import CancelEpochException
@@ -21,8 +22,8 @@ from .model import *
 from .sample import sample, score
 from .device import *
 from .callbacks import *
-from .training import fit_time, fit_with_checkpoints
-from .distributed import char_to_distributed, char_detach_distributed
+from .training import fit_time, fit_with_checkpoints, device_defaults
+from .distributed import char_to_distributed, char_detach_distributed, skipped_on_this_rank
 
 # %% auto #0
 __all__ = ['CharLearner', 'char_rnn_learner']
@@ -38,6 +39,11 @@ class CharLearner(Learner):
         # Callback, so handing on `CharRNN.run` would make each callback warn that it shadows `learn.run`.
         if k == 'run': raise AttributeError(k)
         return super().__getattr__(k)
+
+    def add_cb(self, cb):
+        "Add `cb` (fastai's `add_cb`), except a `rank0_only` callback on ranks other than 0 under DDP, e.g. one given to `fit`."
+        if not isinstance(cb, type) and skipped_on_this_rank(self, cb): return self
+        return super().add_cb(cb)
 
     def _do_fit(self):
         "fastai's epoch loop, but starting at `self.first_epoch` (set when resuming from a checkpoint)."
@@ -69,10 +75,14 @@ class CharLearner(Learner):
                stream=None, # True: print live; or a callback
                stop:str|None=None, # End a sample at this string
                precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
+               beam_width:int|None=None, # Beam search: keep this many most likely texts per step (None: sample)
+               length_penalty:float=0., # Beam search with `stop`: rank by logprob / length**length_penalty
+               return_logprob:bool=False, # Also return each text's log-probability in nats (model at temperature 1)
               ):
         "Generate text from this learner's model (see `sample`): a `str`, or a `list` for several samples."
         return sample(self.model, self.vocab, prime=prime, n=n, temperature=temperature, top_k=top_k, top_p=top_p,
-                      n_samples=n_samples, seed=seed, stream=stream, stop=stop, precision=precision)
+                      n_samples=n_samples, seed=seed, stream=stream, stop=stop, precision=precision,
+                      beam_width=beam_width, length_penalty=length_penalty, return_logprob=return_logprob)
 
     def score(self, text:str, chunk_len:int=4096) -> dict:
         "How well this learner's model predicts `text`: nats/char, bits/char, perplexity, n_chars (see `score`)."
@@ -110,14 +120,14 @@ class CharLearner(Learner):
 
 def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock` DataBlock)
                      arch:str='lstm', # 'lstm', 'gru' or 'rnn'
-                     n_hidden:int=384, # Hidden size per layer
-                     n_layers:int=1, # RNN layers
+                     n_hidden:int|None=None, # Hidden size per layer (None: the device's default, see `DEVICE_DEFAULTS`)
+                     n_layers:int|None=None, # RNN layers (None: the device's default)
                      emb_sz:int|None=64, # Embedding size
                      one_hot:bool=False, # One-hot inputs instead of an embedding
                      dropout:float=0., # Dropout between layers and before the head
                      tie_weights:bool=False, # Share embedding and head weights
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
-                     lr:float=1e-2, # Default peak learning rate (`fit_one_cycle(n)`, `fit_time(seconds)`)
+                     lr:float|None=None, # Default peak learning rate (`fit_one_cycle(n)`, `fit_time(seconds)`); None: the device's
                      device=None, # 'cuda', 'mps', 'cpu' or a `torch.device`; None: the best available
                      precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 on a GPU that has it, else fp32)
                      checks:bool=True, # Add the training callbacks: throughput columns, baselines and stuck-loss warnings, NaN stop
@@ -128,9 +138,13 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     "A `CharLearner` with a new `CharRNN` sized to `dls.vocab`, on the best device, with the hidden-state reset and gradient clipping."
     device = best_device(device)
     precision = resolve_precision(precision, device)
-    dls.to(device)
+    d = device_defaults(device)
+    n_hidden, n_layers, lr = ifnone(n_hidden, d['n_hidden']), ifnone(n_layers, d['n_layers']), ifnone(lr, d['lr'])
     model = CharRNN(len(dls.vocab), n_hidden=n_hidden, n_layers=n_layers, arch=arch, emb_sz=emb_sz,
                     one_hot=one_hot, dropout=dropout, tie_weights=tie_weights).to(device)
+    device = next(model.parameters()).device   # 'cuda' made concrete: 'cuda:0'
+    # the learner's own loaders on its device: the caller's `dls` stay where they are
+    if dls.device is None or torch.device(dls.device) != device: dls = type(dls)(*[dl.new(device=device) for dl in dls.loaders], path=dls.path, device=device)
     cbs = ([ModelResetter(), HistoryRecorder()] + ([GradientClip(clip)] if clip else []) + precision_callbacks(precision)
            + (training_callbacks() if checks else []) + list(L(cbs)))
     metrics = [accuracy, bits_per_char] if metrics is None else metrics

@@ -49,6 +49,8 @@ def epoch_end_steps(h:dict, # A history dict (see `learner_history`)
                    ) -> list:
     "The step (counting from 1) at which each epoch of history `h` ended."
     n_steps, n_epochs = len(h.get('train_losses', [])), len(h.get('values', []))
+    at = h.get('valid_steps')   # recorded by `HistoryRecorder`: the step each validation ran at (a cut epoch included)
+    if at and len(at) == n_epochs: return [int(s) for s in at]
     counts = h.get('epoch_steps')
     if counts and len(counts) == n_epochs:
         counts = [int(c) for c in counts]

@@ -18,7 +18,7 @@ from .model import CharRNN
 
 # %% auto #0
 __all__ = ['SIGMOID_TANH_MIN_SIZE', 'SINGLE_THREAD_WORK', 'tanh_by_sigmoid', 'MatMul', 'CharStepper', 'filter_logits',
-           'NextCharPicker', 'pick_by_cdf', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'sample_refeed',
+           'NextCharPicker', 'start_char', 'LivePrinter', 'sample', 'sample_stream', 'beam_search', 'sample_refeed',
            'score', 'next_char_probs']
 
 # %% ../nbs/05_sample.ipynb #0007
@@ -47,6 +47,10 @@ class MatMul:
             y = (x.to(torch.bfloat16) @ self.wt).float()
             return y if shift is None else y.add_(shift)
         return x @ self.wt if shift is None else torch.addmm(shift, x, self.wt)
+
+def _select_streams(h, idx):
+    "Streams `idx` of a state in `model.run`'s format (batch in dim 1; a tuple for an LSTM)."
+    return tuple(_select_streams(o, idx) for o in h) if isinstance(h, tuple) else h.index_select(1, idx)
 
 def _check_precision(precision):
     if precision not in ('auto', 'fp32', 'bf16'): raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
@@ -100,6 +104,13 @@ class CharStepper:
         self.head = MatMul(model.head.weight, model.head.bias)   # always fp32: low temperatures need exact logits
         if self.arch == 'lstm': self.h, self.c = [h.clone() for h in hidden[0]], [c.clone() for c in hidden[1]]
         else: self.h = [h.clone() for h in hidden]
+
+    def reorder(self, idx):
+        "Keep the streams `idx` (a long tensor; repeats allowed), in that order: for beam search."
+        if self.uses_model: self._hidden = _select_streams(self._hidden, idx)
+        else:
+            self.h = [h.index_select(0, idx) for h in self.h]
+            if self.arch == 'lstm': self.c = [c.index_select(0, idx) for c in self.c]
 
     @property
     def hidden(self):
@@ -159,28 +170,31 @@ class NextCharPicker:
                  top_p:float|None=None, # Nucleus: keep the most likely characters holding this much probability
                  generator:torch.Generator|None=None, # Random numbers come only from here
                  device=None, # The logits' device
+                 block:int=64, # Steps of Gumbel noise drawn at once (the draws do not depend on how you call it)
                 ):
         t = torch.as_tensor(temperatures, dtype=torch.float32, device=device).reshape(-1, 1)
-        self.greedy = (t == 0)[:, 0]
-        self.all_greedy, self.any_greedy = bool(self.greedy.all()), bool(self.greedy.any())
-        self.inv_t = 1 / torch.where(t == 0, torch.ones_like(t), t)
-        self.top_k, self.top_p, self.generator = top_k, top_p, generator
+        self.greedy = t == 0                                       # (B, 1)
+        self.all_greedy = bool(self.greedy.all())
+        self.inv_t = 1 / torch.where(self.greedy, torch.ones_like(t), t)
+        self.top_k, self.top_p, self.generator, self.block = top_k, top_p, generator, block
+        self._noise, self._next = None, block
+
+    def gumbel(self, shape):
+        "The next step's Gumbel noise `(B, V)` (zero on greedy rows), from a block drawn `block` steps at a time."
+        if self._next == self.block or self._noise.shape[1:] != shape:
+            e = torch.empty(self.block, *shape, device=self.inv_t.device).exponential_(generator=self.generator)
+            self._noise = e.clamp_min_(torch.finfo(e.dtype).tiny).log_().neg_().masked_fill_(self.greedy, 0.)
+            self._next = 0
+        self._next += 1
+        return self._noise[self._next - 1]
 
     def __call__(self, logits):
         "Ids `(B,)` of the chosen characters."
         if self.all_greedy: return logits.argmax(-1)
-        p = filter_logits(logits * self.inv_t, self.top_k, self.top_p).softmax(-1)
-        u = torch.rand(p.shape[0], 1, generator=self.generator, device=p.device)
-        ids = pick_by_cdf(p, u)
-        return torch.where(self.greedy, logits.argmax(-1), ids) if self.any_greedy else ids
+        g = self.gumbel(logits.shape)
+        if self.top_k is None and self.top_p is None: return torch.addcmul(g, logits, self.inv_t).argmax(-1)
+        return (filter_logits(logits * self.inv_t, self.top_k, self.top_p) + g).argmax(-1)
 
-def pick_by_cdf(p, # Probabilities (B, V), rows summing to about 1
-                u, # Uniform random numbers in [0, 1), shape (B, 1)
-               ):
-    "Ids `(B,)`: each row's first character whose cumulative probability passes `u` times the row's total."
-    cum = p.cumsum(-1)
-    ids = (cum <= u * cum[:, -1:]).sum(-1)
-    return torch.minimum(ids, cum.argmax(-1))   # rounding at u near 1 never lands past the last possible character
 
 # %% ../nbs/05_sample.ipynb #0017
 SINGLE_THREAD_WORK = 8192   # CPU sampling with streams x hidden size up to this runs on one thread (too small to share)
@@ -246,8 +260,9 @@ def _repeat_state(h, n):
     if isinstance(h, tuple): return tuple(_repeat_state(o, n) for o in h)
     return h.expand(h.shape[0], n, h.shape[2]).contiguous()
 
-def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision='auto', counter=None):
-    "Generator of `(B, k)` lists of sampled ids, `k <= chunk` steps at a time; contexts are entered per chunk only."
+def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision='auto', counter=None,
+               logprob=False):
+    "Generator of `(ids, logprobs)`: `(B, k)` lists, `k <= chunk` steps at a time (logprobs: None unless `logprob`)."
     B, device = len(temps) * n_samples, _device(model)
     n_threads = _n_threads(model, B)
     ids = torch.from_numpy(vocab.encode(prime or start_char(vocab)).astype(np.int64))[None].to(device)
@@ -263,19 +278,23 @@ def _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chu
         k = min(chunk, n - done)
         with torch.inference_mode(), _threads(n_threads), (_eval_mode(model) if stepper.uses_model else nullcontext()):
             out = torch.empty(B, k, dtype=torch.long, device=device)
+            lps = torch.empty(B, k, device=device) if logprob else None
             for j in range(k):
                 x = picker(logits)
                 out[:, j] = x
+                if logprob: lps[:, j] = logits.gather(1, x[:, None])[:, 0] - logits.logsumexp(-1)   # log p(x), T=1
                 if done + j + 1 < n: logits = stepper(x).float()   # the last character needs no step after it
             rows = out.tolist()
         done += k
-        yield rows
+        yield rows, (lps.double().tolist() if logprob else None)
 
-def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision='auto', counter=None):
-    "Generator of `(i, text)`: new text of sample `i`, cut at `stop`."
+def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision='auto', counter=None,
+            logprobs=None):
+    "Generator of `(i, text)`: new text of sample `i`, cut at `stop`; `logprobs` (a list of B) adds up what is kept."
     B = len(temps) * n_samples
     texts, finished, itos = [''] * B, [False] * B, vocab.itos
-    for rows in _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision, counter):
+    for rows, lps in _id_chunks(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, chunk, precision, counter,
+                                logprob=logprobs is not None):
         for i, row in enumerate(rows):
             if finished[i]: continue
             piece = ''.join([itos[j] for j in row])
@@ -286,6 +305,7 @@ def _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, 
                     piece = piece[:max(0, hit + len(stop) - (len(pos) - len(piece)))]
                     finished[i] = True
             texts[i] += piece
+            if lps is not None: logprobs[i] += math.fsum(lps[i][:len(piece)])   # one id per character
             if piece: yield i, piece
         if all(finished): return
 
@@ -334,21 +354,34 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            seed:int|None=None, # Random seed for reproducible samples (a local generator)
            stream=None, # True: print live; or a function called with each new piece (and the sample's index when several)
            stop:str|None=None, # End a sample once it contains this string (kept at its end)
-           precision:str='auto', # Recurrent products: 'fp32', 'bf16', or 'auto' (bf16 for big batches on CPUs with native bf16)
+           precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto' is fp32
+           beam_width:int|None=None, # Beam search instead of sampling: keep this many most likely texts per step
+           length_penalty:float=0., # Beam search: rank finished texts by logprob / length**length_penalty
+           return_logprob:bool=False, # Also return the log-probability in nats of each text (model at temperature 1)
           ):
-    "Generate text: `prime` plus `n` sampled characters; a `str` for one sample, a `list` for several."
+    "`prime` plus `n` new characters: a `str`, a `list` for several, `(text(s), logprob(s))` with `return_logprob`."
     temps = _check_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision)   # before anything is printed
+    if beam_width is not None:
+        if top_k is not None or top_p is not None or n_samples != 1 or len(temps) > 1:
+            raise CharInputError("beam_width: beam search makes the one most likely text; drop top_k, top_p, n_samples "
+                                 "and extra temperatures, or use beam_width=None to sample.")
+        text, lp = beam_search(model, vocab, prime, n, beam_width, length_penalty, stop, precision)
+        if stream is True: printer = LivePrinter(prime=prime); printer(text[len(prime):]); printer.close()
+        elif stream: stream(text[len(prime):])
+        return (text, lp) if return_logprob else text
     B = len(temps) * n_samples
     printer = LivePrinter(_labels(temps, n_samples), prime) if stream is True else None
     call = printer or stream
     chunk = 1 if call else 256 if stop else 1024
-    texts = [''] * B
-    for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision):
+    texts, lps = [''] * B, [0.] * B if return_logprob else None
+    for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk, precision,
+                            logprobs=lps):
         texts[i] += piece
         if call: call(piece) if B == 1 and printer is None else call(piece, i)
     if printer: printer.close()
     texts = [prime + t for t in texts]
-    return texts[0] if B == 1 else texts
+    out = texts[0] if B == 1 else texts
+    return (out, lps[0] if B == 1 else lps) if return_logprob else out
 
 def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   vocab:CharVocab, # The vocab the model was trained with
@@ -369,6 +402,48 @@ def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
         for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1, precision=precision):
             yield (i, piece) if several else piece
     return gen()
+
+# %% ../nbs/05_sample.ipynb #fbda7e39
+def _check_beam(beam_width, length_penalty):
+    if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
+        raise CharInputError(f"beam_width={beam_width!r}: use an integer >= 1 (1 is greedy), or None to sample.")
+    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or not math.isfinite(length_penalty):
+        raise CharInputError(f"length_penalty={length_penalty!r}: use a number, e.g. 0 (raw) or 1 (per character).")
+
+def beam_search(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
+                vocab:CharVocab, # The vocab the model was trained with
+                prime:str='', # Text to start from (empty: `start_char`)
+                n:int=100, # At most this many new characters
+                beam_width:int=5, # Partial texts kept at each step (1: greedy)
+                length_penalty:float=0., # With `stop`: rank finished texts by logprob / length**length_penalty
+                stop:str|None=None, # A text ends once it contains this string (kept at its end)
+                precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto' is fp32
+               ) -> tuple:
+    "The likeliest continuation of `prime` a beam of `beam_width` finds: `(prime + text, log-probability in nats)`."
+    _check_args(vocab, prime, n, 0., None, None, 1, precision)
+    _check_beam(beam_width, length_penalty)
+    device, V, itos = _device(model), len(vocab), vocab.itos
+    ids = torch.from_numpy(vocab.encode(prime or start_char(vocab)).astype(np.int64))[None].to(device)
+    def stops(seq): return bool(stop) and ''.join(itos[i] for i in seq[-len(stop):]) == stop
+    live, done = [(0., [])], []                  # (log-probability, new ids): the beam, and texts that reached `stop`
+    with torch.inference_mode(), _eval_mode(model), _threads(_n_threads(model, beam_width)):
+        logits, hidden = model.run(ids)
+        lp = logits[:, -1].double().log_softmax(-1)              # (beams, V): log p(next char | beam's text)
+        stepper, scores = CharStepper(model, hidden, precision=precision), torch.zeros(1, dtype=torch.float64, device=device)
+        for t in range(n):
+            top = (scores[:, None] + lp).flatten().topk(min(beam_width, lp.numel()))   # the best continuations
+            beams, chars = top.indices // V, top.indices % V
+            cand = [(v, live[b][1] + [c]) for v, b, c in zip(top.values.tolist(), beams.tolist(), chars.tolist())]
+            keep = [j for j, (_, seq) in enumerate(cand) if not stops(seq)]
+            done += [cand[j] for j in range(len(cand)) if j not in keep]
+            live = [cand[j] for j in keep]
+            if not live or t == n - 1 or len(done) >= beam_width: break
+            keep = torch.tensor(keep, device=device)
+            scores = top.values[keep]
+            stepper.reorder(beams[keep])                          # each continuation carries on from its beam's state
+            lp = stepper(chars[keep]).double().log_softmax(-1)
+    score, seq = max(done + live, key=lambda c: c[0] / max(len(c[1]), 1) ** length_penalty)
+    return prime + vocab.decode(seq), float(score)
 
 # %% ../nbs/05_sample.ipynb #0031
 def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)

@@ -21,9 +21,10 @@ from .device import *
 from .callbacks import *
 
 # %% auto #0
-__all__ = ['CKPT_RE', 'TRAIN_DEFAULTS', 'save_checkpoint', 'list_checkpoints', 'latest_checkpoint', 'load_checkpoint',
-           'SaveCheckpoints', 'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds',
-           'estimate_epochs', 'fit_time', 'fit_with_checkpoints', 'default_train_settings']
+__all__ = ['CKPT_RE', 'TRAIN_DEFAULTS', 'DEVICE_DEFAULTS', 'save_checkpoint', 'list_checkpoints', 'latest_checkpoint',
+           'load_checkpoint', 'SaveCheckpoints', 'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget',
+           'one_cycle_scheds', 'estimate_epochs', 'fit_time', 'fit_with_checkpoints', 'device_defaults',
+           'default_train_settings']
 
 # %% ../nbs/07_training.ipynb #0032
 def save_checkpoint(obj, # What to save: plain types and tensors (see `to_plain`)
@@ -65,6 +66,18 @@ def _hidden_to_list(h):
     if h is None: return None
     return [t.detach().cpu() for t in (h if isinstance(h, tuple) else (h,))]
 
+def _cuda_rng_state():
+    "The random state of every visible GPU (dropout masks on CUDA draw from it), or None before CUDA is in use."
+    return [s.cpu() for s in torch.cuda.get_rng_state_all()] if torch.cuda.is_initialized() else None
+
+def _set_cuda_rng_state(states):
+    "Put back the GPUs' random states of a checkpoint, when this machine has as many GPUs; else say it cannot."
+    if states is None: return
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if n == len(states): torch.cuda.set_rng_state_all(states)
+    else: warnings.warn(f"the checkpoint holds the random state of {len(states)} GPU(s) and this machine has {n}: "
+                        "the GPU random stream (dropout masks) starts afresh; the training itself resumes as saved.")
+
 def _opt_state(opt) -> dict:
     "The optimizer's state dict, in plain types."
     return to_plain(opt.state_dict())
@@ -104,7 +117,7 @@ class SaveCheckpoints(Callback):
                     epoch=int(epoch), batch=int(batch), step=int(learn.train_iter), n_epoch=int(learn.n_epoch),
                     pct_train=float(learn.pct_train), time_trained=None if budget is None else float(budget.trained),
                     plan=to_plain(self.plan), model=to_plain(model.state_dict()), opt=_opt_state(learn.opt),
-                    hidden=hidden, torch_rng=torch.get_rng_state(),
+                    hidden=hidden, torch_rng=torch.get_rng_state(), cuda_rng=_cuda_rng_state(),
                     vocab=learn.dls.vocab.to_dict(), config=dict(model.config), history=to_plain(learner_history(learn)))
 
     def save(self, epoch:int, batch:int) -> Path:
@@ -131,11 +144,13 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
     if learn.opt is None: learn.create_opt()
     opt = ckpt['opt']
     if 'state' in opt and isinstance(opt['state'], list):   # fastai's Optimizer: a list of per-parameter dicts
+        # every tensor of the state onto the model's device (under DDP: this rank's GPU, not the one that saved it)
         opt = dict(opt, state=[{k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in s.items()} for s in opt['state']])
     if 'hypers' in opt: opt = dict(opt, hypers=L(opt['hypers']))
     learn.opt.load_state_dict(opt)
     learn.history_recorder.load_state(ckpt['history'])
     if 'torch_rng' in ckpt: torch.set_rng_state(ckpt['torch_rng'])
+    _set_cuda_rng_state(ckpt.get('cuda_rng'))   # older checkpoints have none
 
 class ResumeFromCheckpoint(Callback):
     "Continue a fit from `ckpt`'s position: step, schedule position, hidden state and first batch of the epoch."
@@ -280,7 +295,7 @@ def _estimate_epochs(learn, seconds, n):
                 loss = learn.loss_func(model.run(x)[0].float(), y)
         else: loss = learn.loss_func(model.run(x)[0], y)
         loss.backward()
-        if cuda: torch.cuda.synchronize()
+        if cuda: torch.cuda.synchronize(x.device)   # the model's GPU, not the current one
         if i: times.append(time.perf_counter() - t)
     model.zero_grad(set_to_none=True)
     step = sorted(times)[len(times) // 2]
@@ -346,9 +361,17 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
 
 # %% ../nbs/07_training.ipynb #0061
 TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64)
+# per device type; the CUDA row is a starting point until it is measured on a GPU (see the table below)
+DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cuda=dict(TRAIN_DEFAULTS, bs=128, lr=3e-3, n_hidden=512, n_layers=2))
 
-def default_train_settings(**overrides) -> dict:
-    "`TRAIN_DEFAULTS` with `overrides` applied: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
+def device_defaults(device=None, # A device or its name; None: `best_device()`
+                   ) -> dict:
+    "The training defaults for `device`: `DEVICE_DEFAULTS['cuda']` on a CUDA GPU, the CPU's (`TRAIN_DEFAULTS`) elsewhere."
+    return dict(DEVICE_DEFAULTS.get(best_device(device).type, DEVICE_DEFAULTS['cpu']))
+
+def default_train_settings(device=None, # The training device (None: `best_device()`); picks the row of `DEVICE_DEFAULTS`
+                           **overrides) -> dict:
+    "The device's defaults with `overrides` applied: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
     unknown = set(overrides) - set(TRAIN_DEFAULTS)
     if unknown: raise CharInputError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
-    return dict(TRAIN_DEFAULTS, **overrides)
+    return dict(device_defaults(device), **overrides)

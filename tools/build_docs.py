@@ -19,9 +19,9 @@ pages from the same notebooks with what `pip install -e ".[dev]"` brings:
    without outputs and reported).
 3. nbconvert renders each processed notebook to HTML; the page gets the sidebar as navigation, images as
    base64 data URIs (no files beside the page), and links rewritten so they work offline: notebook links
-   (`02_learner.ipynb`) and links into the published site become relative links to the built pages.
+   (`09_learner.ipynb`) and links into the published site become relative links to the built pages.
 
-Page names follow nbdev: `00_data.ipynb` -> `data.html`, `tutorials/shakespeare.ipynb` -> `tutorials/shakespeare.html`.
+Page names follow nbdev: `02_data.ipynb` -> `data.html`, `tutorials/shakespeare.ipynb` -> `tutorials/shakespeare.html`.
 Open OUT_DIR/index.html in a browser, or test it with `python tools/test_docs.py OUT_DIR`."""
 from __future__ import annotations
 import argparse, base64, html, json, mimetypes, os, re, subprocess, sys, time
@@ -80,7 +80,7 @@ def process_notebook(src:Path, dst:Path, execute:str, cell_timeout:int):
 # ---------------------------------------------------------------------------------------------------------
 
 def page_name(nb_rel:str) -> str:
-    "The page a notebook becomes, as nbdev names it: `00_data.ipynb` -> `data.html`."
+    "The page a notebook becomes, as nbdev names it: `02_data.ipynb` -> `data.html`."
     from nbdev.config import nbpath2html
     return nbpath2html(nb_rel).as_posix()
 

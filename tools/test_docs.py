@@ -2,6 +2,7 @@
 """Open every page of the built docs site in headless Chromium and check it.
 
 usage: python tools/test_docs.py SITE_DIR [--screenshots DIR] [--chromium PATH] [--chromedriver PATH]
+                                   [--standalone PAGE ...]
 
 SITE_DIR is what `python tools/build_docs.py SITE_DIR` wrote. The pages are served by a local http.server
 (started and stopped here), and for every page the test checks that:
@@ -109,16 +110,42 @@ def check_site(site:Path, chromium:str, chromedriver:str, screenshots:Path|None=
         if page not in reached: problems.append(f'{page}: no sidebar link leads to it')
     return problems
 
+def check_standalone(pages:list, chromium:str, chromedriver:str, screenshots:Path|None=None) -> list:
+    "Problems on self-contained pages (e.g. a `charrnn-inspect` page): loads, a title, no console errors, images ok."
+    problems, profile = [], tempfile.mkdtemp(prefix='chromium-profile-')
+    driver = make_driver(chromium, chromedriver, profile)
+    try:
+        driver.set_page_load_timeout(60)
+        for page in map(Path, pages):
+            driver.get(page.resolve().as_uri())
+            d = driver.execute_script(PAGE_INFO_JS)
+            for l in driver.get_log('browser'):
+                if l['level'] in ('SEVERE', 'ERROR'): problems.append(f'{page}: console error: {l["message"][:200]}')
+            if d['ready'] != 'complete': problems.append(f'{page}: did not finish loading ({d["ready"]})')
+            if not d['title'].strip(): problems.append(f'{page}: no title')
+            for im in d['images']:
+                if not im['ok']: problems.append(f'{page}: image not loaded: {im["src"]}')
+            if screenshots:
+                screenshots.mkdir(parents=True, exist_ok=True)
+                driver.save_screenshot(str(screenshots / (page.stem + '.png')))
+            print(f'{page}  {len(d["images"])} images  {len(d["links"])} links', flush=True)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+    return problems
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('site', help='the folder tools/build_docs.py wrote')
     p.add_argument('--screenshots', type=Path, help='save a screenshot of every page here')
     p.add_argument('--chromium', help='the Chromium binary (default: chromium on PATH)')
     p.add_argument('--chromedriver', help='the chromedriver binary (default: chromedriver on PATH)')
+    p.add_argument('--standalone', nargs='*', default=[], help='also check these self-contained pages (no sidebar needed)')
     a = p.parse_args(argv)
     chromium = find('chromium', a.chromium, ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'])
     chromedriver = find('chromedriver', a.chromedriver, ['/usr/bin/chromedriver'])
     problems = check_site(Path(a.site).resolve(), chromium, chromedriver, a.screenshots)
+    if a.standalone: problems += check_standalone(a.standalone, chromium, chromedriver, a.screenshots)
     for pr in problems: print('FAIL', pr)
     print('docs browser test:', 'passed' if not problems else f'{len(problems)} problem(s)')
     return 1 if problems else 0
