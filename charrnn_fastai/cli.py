@@ -27,8 +27,9 @@ from .bench import bench_data, bench_train, bench_quality, bench_sample, bench_s
 __all__ = ['MODEL_FILE', 'LOSS_PNG', 'SAMPLES_TXT', 'CKPT_DIR', 'DEFAULT_TIME_BUDGET', 'ARCHS', 'BENCHMARKS', 'QUICK_BENCH',
            'KEY_FIGURES', 'BENCH_MARKERS', 'CommandFailed', 'TrainingInterrupted', 'run_cli', 'normalise_flags',
            'parse_command', 'flag', 'check_positive', 'check_choice', 'check_out_folder', 'resume_command', 'train',
-           'charrnn_train', 'sample_cmd', 'charrnn_sample', 'get_benchmark', 'format_results', 'bench_command',
-           'key_figures', 'markdown_table', 'write_bench_table', 'bench_all', 'charrnn_bench', 'run_command']
+           'charrnn_train', 'sample_cmd', 'charrnn_sample', 'inspect_cmd', 'charrnn_inspect', 'get_benchmark',
+           'format_results', 'bench_command', 'key_figures', 'markdown_table', 'write_bench_table', 'bench_all',
+           'charrnn_bench', 'run_command']
 
 # %% ../nbs/14_cli.ipynb #0005
 class CommandFailed(RuntimeError):
@@ -298,6 +299,39 @@ def sample_cmd(model:str, # A model file written by charrnn-train or save_charrn
 def charrnn_sample(argv:list|None=None): # Command-line words (default: `sys.argv[1:]`)
     "The `charrnn-sample` command: `sample_cmd`'s parameters are its arguments and flags, see `--help`."
     run_cli('charrnn-sample', sample_cmd, **parse_command(sample_cmd, 'charrnn-sample', argv))
+
+# %% ../nbs/14_cli.ipynb #bb613f62
+def inspect_cmd(model:str, # A model file written by charrnn-train or save_charrnn
+                text:str=None, # The text file to read (the units are ranked on all of it)
+                out:str='inspect.html', # The page to write
+                start:int=0, # First character of the shown window
+                length:int=1500, # Characters shown in the surprise and unit views
+                max_chars:int=60_000, # Read only the last this many characters of the text (0: all)
+                layer:int=-1, # Which RNN layer to read (-1: the top)
+                top:int=3, # Units listed per feature
+                device:str=None, # 'cuda', 'mps' or 'cpu' (default: cpu)
+               ):
+    "Write one self-contained HTML page: surprise, top guesses and the best units for each built-in feature."
+    path = Path(model)
+    if path.is_dir():
+        hint = f"pass the model file in it, {path/MODEL_FILE}" if (path/MODEL_FILE).exists() else "pass a model file"
+        raise CharInputError(f"{path} is a folder; {hint}.")
+    if text is None: raise CharInputError("--text is missing; pass the text file to read, e.g. --text input.txt.")
+    if not Path(text).is_file(): raise CharInputError(f"--text {text}: no such file; pass the text file to read.")
+    if max_chars < 0: raise CharInputError(f"--max-chars must be 0 (all) or more, not {max_chars}.")
+    if length < 1 or start < 0: raise CharInputError(f"--start must be >= 0 and --length >= 1 (got {start}, {length}).")
+    bundle = load_charrnn(model, device=device)
+    t = read_text_file(text)
+    if max_chars: t = t[-max_chars:]
+    if start >= len(t): raise CharInputError(f"--start {start} is past the end of the text read ({len(t):,} characters).")
+    page = save_inspect_page(out, bundle.model, bundle.vocab, t, start=start, length=length, layer=layer, top=top,
+                             title=f'What {Path(model).name} learned')
+    print(f"wrote {page} ({len(t):,} characters read)")
+    return page
+
+def charrnn_inspect(argv:list|None=None): # Command-line words (default: `sys.argv[1:]`)
+    "The `charrnn-inspect` command: `charrnn-inspect MODEL --text FILE --out page.html`, see `--help`."
+    run_cli('charrnn-inspect', inspect_cmd, **parse_command(inspect_cmd, 'charrnn-inspect', argv))
 
 # %% ../nbs/14_cli.ipynb #0017
 BENCHMARKS = dict(data=bench_data, train=bench_train, quality=bench_quality, sample=bench_sample, scale=bench_scale)
