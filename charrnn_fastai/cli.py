@@ -19,7 +19,7 @@ from .training import fit_with_checkpoints, default_train_settings, list_checkpo
 from .distributed import DistributedFailure, require_launcher, char_distrib_ctx, char_distrib_setup
 from .learner import char_rnn_learner
 from .plot import save_loss_plot
-from .inspect import save_inspect_page
+from .inspect import FEATURES, activations, find_units, plot_colored_text, save_inspect_page
 from .export import save_charrnn, load_charrnn
 from .bench import bench_data, bench_train, bench_quality, bench_sample, bench_scale
 
@@ -71,15 +71,18 @@ def normalise_flags(argv:list, # Command-line words, without the program name
         res.append(a)
     return res
 
-def _named_types(p):
-    "Name each option's converter for the type it parses, so a bad value reads \"invalid int value: 'four'\"."
+def _named_types(p, fn):
+    "Name each option's converter for `fn`'s annotation, so a bad value reads \"invalid int value: 'four'\"."
     # some fastcore versions wrap every type in a function called `_parse`, which argparse would name instead
     for a in p._actions:
-        m = re.fullmatch(r'\((\w+)\)', str(a.metavar or ''))
-        if callable(a.type) and m and getattr(a.type, '__name__', '') != m.group(1):
-            convert = a.type
-            def named(s, convert=convert): return convert(s)
-            named.__name__ = m.group(1)
+        param = inspect.signature(fn).parameters.get(a.dest)
+        ann = param.annotation if param else None   # a string under `from __future__ import annotations`
+        name = ann if isinstance(ann, str) else getattr(ann, '__name__', str(ann))
+        name = '|'.join(s.strip() for s in str(name).split('|') if s.strip() != 'None')   # `int | None` -> `int`
+        if name not in ('int', 'float', 'str'): continue
+        if callable(a.type) and name and getattr(a.type, '__name__', '') != name:
+            def named(s, convert=a.type): return convert(s)
+            named.__name__ = name
             a.type = named
     return p
 
@@ -88,7 +91,7 @@ def parse_command(fn, # The function whose documented signature gives the flags
                   argv:list|None=None, # Command-line words (default: `sys.argv[1:]`)
                  ) -> dict:
     "Parse `argv` with fastcore's `anno_parser(fn)`, either flag spelling accepted: the keyword arguments for `fn`."
-    p = _named_types(anno_parser(fn, prog=prog))
+    p = _named_types(anno_parser(fn, prog=prog), fn)
     kwargs = vars(p.parse_args(normalise_flags(sys.argv[1:] if argv is None else list(argv), p)))
     for k in ('pdb', 'xtra'): kwargs.pop(k, None)
     return kwargs
@@ -310,6 +313,8 @@ def inspect_cmd(model:str, # A model file written by charrnn-train or save_charr
                 layer:int=-1, # Which RNN layer to read (-1: the top)
                 top:int=3, # Units listed per feature
                 device:str=None, # 'cuda', 'mps' or 'cpu' (default: cpu)
+                png:str=None, # Also draw the window coloured by the best unit for --feature into this PNG file
+                feature:str='bracket_depth', # The feature whose best unit --png draws
                ):
     "Write one self-contained HTML page: surprise, top guesses and the best units for each built-in feature."
     path = Path(model)
@@ -320,13 +325,25 @@ def inspect_cmd(model:str, # A model file written by charrnn-train or save_charr
     if not Path(text).is_file(): raise CharInputError(f"--text {text}: no such file; pass the text file to read.")
     if max_chars < 0: raise CharInputError(f"--max-chars must be 0 (all) or more, not {max_chars}.")
     if length < 1 or start < 0: raise CharInputError(f"--start must be >= 0 and --length >= 1 (got {start}, {length}).")
+    check_choice('feature', feature, FEATURES)
+    if png is not None and Path(png).suffix.lower() != '.png': raise CharInputError(f"--png {png}: give a file name ending in .png.")
     bundle = load_charrnn(model, device=device)
     t = read_text_file(text)
     if max_chars: t = t[-max_chars:]
     if start >= len(t): raise CharInputError(f"--start {start} is past the end of the text read ({len(t):,} characters).")
+    acts = activations(bundle.model, bundle.vocab, t, layer)
+    states = ('h', 'c') if 'c' in acts else ('h',)
+    best = {f: max((find_units(bundle.model, bundle.vocab, t, f, st, layer, top, acts) for st in states),
+                   key=lambda u: abs(u.best[0][1])) for f in FEATURES}
+    for f, u in best.items(): print(f"{f:17} best unit {u.best[0][0]:4} ({u.state})  r = {u.best[0][1]:+.3f}")
     page = save_inspect_page(out, bundle.model, bundle.vocab, t, start=start, length=length, layer=layer, top=top,
-                             title=f'What {Path(model).name} learned')
+                             title=f'What {Path(model).name} learned', acts=acts)
     print(f"wrote {page} ({len(t):,} characters read)")
+    if png is not None:
+        (unit, r), u = best[feature].best[0], best[feature]
+        plot_colored_text(t, acts[u.state][:, unit], start=start, length=min(length, 1200), diverging=True,
+                          title=f'unit {unit} ({u.state}) of {Path(model).name} against {feature}: r = {r:+.2f}', fname=png)
+        print(f"wrote {png}")
     return page
 
 def charrnn_inspect(argv:list|None=None): # Command-line words (default: `sys.argv[1:]`)
@@ -342,7 +359,8 @@ KEY_FIGURES = dict(data=['size_mb', 'build_seconds', 'chars_per_s', 'peak_extra_
                    train=['device', 'kit_chars_per_s', 'plain_chars_per_s', 'ratio_kit_to_plain'],
                    quality=['device', 'seconds', 'valid_bits_per_char', 'valid_loss_nats_per_char'],
                    sample=['single_stream_chars_per_s', 'ratio_single_to_plain_lstm', 'batch_chars_per_s',
-                           'ratio_batch_to_plain_lstm', 'ratio_kit_to_naive', 'time_ratio_4000_to_2000'])
+                           'ratio_batch_to_plain_lstm', 'ratio_kit_to_naive', 'time_ratio_4000_to_2000'],
+                   scale=['device', 'backend', 'chars_per_s_1proc', 'chars_per_s_2proc', 'speedup_2proc_vs_best_1proc'])
 BENCH_MARKERS = ('<!-- bench-table -->', '<!-- /bench-table -->')
 
 def get_benchmark(name:str):

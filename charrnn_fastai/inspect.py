@@ -521,10 +521,11 @@ def inspect_page(model, # A `CharRNN`
                  top:int=3, # Units listed per feature
                  layer:int=-1, # Which layer to read
                  title:str='What the network learned', # Page title
+                 acts:dict|None=None, # `activations(model, vocab, text, layer)`, if already computed
                 ) -> str:
     "A self-contained HTML page: surprise, top guesses, and the best units for each feature, with r."
     s = char_surprise(model, vocab, text)
-    acts = activations(model, vocab, text, layer)
+    acts = activations(model, vocab, text, layer) if acts is None else acts
     states = ('h', 'c') if 'c' in acts else ('h',)
     views = [f'<p>{len(text):,} characters; model: {html.escape(str(model.config))}; '
              f'{s.mean() / math.log(2):.3f} bits/char over the whole text.</p>', '<h2>Surprise</h2>',
