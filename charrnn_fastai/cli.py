@@ -19,7 +19,7 @@ from .training import fit_with_checkpoints, default_train_settings, list_checkpo
 from .distributed import DistributedFailure, require_launcher, char_distrib_ctx, char_distrib_setup
 from .learner import char_rnn_learner
 from .plot import save_loss_plot
-from .inspect import FEATURES, activations, find_units, plot_colored_text, save_inspect_page
+from .inspect import FEATURES, activations, best_units, plot_colored_text, save_inspect_page
 from .export import save_charrnn, load_charrnn
 from .bench import bench_data, bench_train, bench_quality, bench_sample, bench_scale
 
@@ -74,13 +74,13 @@ def normalise_flags(argv:list, # Command-line words, without the program name
 def _named_types(p, fn):
     "Name each option's converter for `fn`'s annotation, so a bad value reads \"invalid int value: 'four'\"."
     # some fastcore versions wrap every type in a function called `_parse`, which argparse would name instead
+    params = inspect.signature(fn).parameters
     for a in p._actions:
-        param = inspect.signature(fn).parameters.get(a.dest)
-        ann = param.annotation if param else None   # a string under `from __future__ import annotations`
+        ann = params[a.dest].annotation if a.dest in params else None   # a string under `from __future__ import annotations`
         name = ann if isinstance(ann, str) else getattr(ann, '__name__', str(ann))
         name = '|'.join(s.strip() for s in str(name).split('|') if s.strip() != 'None')   # `int | None` -> `int`
         if name not in ('int', 'float', 'str'): continue
-        if callable(a.type) and name and getattr(a.type, '__name__', '') != name:
+        if callable(a.type) and getattr(a.type, '__name__', '') != name:
             def named(s, convert=a.type): return convert(s)
             named.__name__ = name
             a.type = named
@@ -332,9 +332,7 @@ def inspect_cmd(model:str, # A model file written by charrnn-train or save_charr
     if max_chars: t = t[-max_chars:]
     if start >= len(t): raise CharInputError(f"--start {start} is past the end of the text read ({len(t):,} characters).")
     acts = activations(bundle.model, bundle.vocab, t, layer)
-    states = ('h', 'c') if 'c' in acts else ('h',)
-    best = {f: max((find_units(bundle.model, bundle.vocab, t, f, st, layer, top, acts) for st in states),
-                   key=lambda u: abs(u.best[0][1])) for f in FEATURES}
+    best = best_units(bundle.model, bundle.vocab, t, layer=layer, top=top, acts=acts)
     for f, u in best.items(): print(f"{f:17} best unit {u.best[0][0]:4} ({u.state})  r = {u.best[0][1]:+.3f}")
     page = save_inspect_page(out, bundle.model, bundle.vocab, t, start=start, length=length, layer=layer, top=top,
                              title=f'What {Path(model).name} learned', acts=acts)

@@ -25,7 +25,7 @@ __all__ = ['STATES', 'FEATURES', 'MAX_SPANS', 'GATES', 'char_surprise', 'top_gue
            'bracket_depth', 'in_quotes', 'indentation', 'in_word', 'since_space', 'HTMLView', 'colored_text',
            'surprise_view', 'guesses_view', 'unit_view', 'correlations', 'UnitSearch', 'find_units', 'gate_stats',
            'plot_gate_stats', 'loss_by_position', 'plot_loss_by_position', 'plot_colored_text', 'html_page',
-           'inspect_page', 'save_inspect_page', 'unit_picker', 'sample_panel']
+           'best_units', 'inspect_page', 'save_inspect_page', 'unit_picker', 'sample_panel']
 
 # %% ../nbs/11_inspect.ipynb #0006
 def _device(model): return next(model.parameters()).device
@@ -510,6 +510,26 @@ def html_page(views:list, # `HTMLView`s, `UnitSearch`es or HTML strings, in orde
     "One self-contained HTML page (no scripts, no outside files) holding `views`."
     return _PAGE.format(title=html.escape(title), body='\n'.join(getattr(v, 'html', v) if not isinstance(v, str) else v for v in views))
 
+def best_units(model, # A `CharRNN`
+               vocab:CharVocab, # Its vocab
+               text:str, # The text to read
+               features=tuple(FEATURES), # Features (names in `FEATURES` or functions)
+               layer:int=-1, # Which layer to read
+               top:int=3, # Units listed per feature
+               acts:dict|None=None, # `activations(model, vocab, text, layer)`, if already computed
+               start:int=0, # Window of the coloured samples
+               length:int=1000, # Characters in the coloured samples
+              ) -> dict:
+    "For each feature, `find_units` on the state (`h`, or an LSTM's `c`) whose best unit has the largest |r|."
+    acts = activations(model, vocab, text, layer) if acts is None else acts
+    states = ('h', 'c') if 'c' in acts else ('h',)
+    searches = {}
+    for f in features:
+        best = max((find_units(model, vocab, text, f, st, layer, top, acts, start, length) for st in states),
+                   key=lambda u: abs(u.best[0][1]))
+        searches[best.name] = best
+    return searches
+
 def inspect_page(model, # A `CharRNN`
                  vocab:CharVocab, # Its vocab
                  text:str, # The text to read (the units are ranked on all of it)
@@ -526,14 +546,11 @@ def inspect_page(model, # A `CharRNN`
     "A self-contained HTML page: surprise, top guesses, and the best units for each feature, with r."
     s = char_surprise(model, vocab, text)
     acts = activations(model, vocab, text, layer) if acts is None else acts
-    states = ('h', 'c') if 'c' in acts else ('h',)
     views = [f'<p>{len(text):,} characters; model: {html.escape(str(model.config))}; '
              f'{s.mean() / math.log(2):.3f} bits/char over the whole text.</p>', '<h2>Surprise</h2>',
              surprise_view(model, vocab, text, start, length, surprise=s), '<h2>Top guesses</h2>',
              guesses_view(model, vocab, text, start, guesses, k)]
-    for f in features:
-        best = max((find_units(model, vocab, text, f, st, layer, top, acts, start, length) for st in states),
-                   key=lambda u: abs(u.best[0][1]))
+    for best in best_units(model, vocab, text, features, layer, top, acts, start, length).values():
         views += [f'<h2>{html.escape(best.name)}</h2>', best]
     if 'i' in acts or 'r' in acts:
         stats = gate_stats(acts)
