@@ -232,6 +232,22 @@ def plain_rnn_sample(model, # A `CharRNN`: its embedding, `nn.LSTM` (or GRU) and
             out[:, t] = x[:, 0]
     return out.cpu()                                                 # waits for a GPU to finish
 
+def _step_products(stepper, # A `CharStepper` on its prepared weights
+                   steps:int, # Steps to run
+                  ):
+    "Run only the matrix products of `stepper`'s step, `steps` times: no sampler on these weights can step faster."
+    h = [x.clone() for x in stepper.h]
+    xh = [None] + [torch.cat([a, b], 1) for a, b in zip(h, h[1:])]   # a deeper layer's input beside its state
+    with torch.inference_mode():
+        for _ in range(steps):
+            for l, L in enumerate(stepper.layers):
+                if 'both' in L: L['both'](xh[l])
+                else:
+                    if L.get('ih') is not None: L['ih'](h[l - 1])
+                    L['hh'](h[l])
+            stepper.head(h[-1])
+        if h[0].device.type == 'cuda': torch.cuda.synchronize(h[0].device)
+
 def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  n_layers:int=0, # Layers (0: char_rnn_learner's default)
                  arch:str='', # 'lstm', 'gru' or 'rnn' ('': char_rnn_learner's default)
@@ -264,11 +280,14 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
         t['batch'] = min(t['batch'], _time(lambda: run(batch_n, n_samples=streams), 1))
         t['plain_batch'] = min(t['plain_batch'], _time(lambda: plain(plain_n, streams), 1))
     state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
-    batch_precision = CharStepper(model, _repeat_state(state, streams)).precision   # what 'auto' chose
+    batch_stepper = CharStepper(model, _repeat_state(state, streams))
+    batch_precision = batch_stepper.precision                         # what 'auto' chose
+    with _threads(threads[streams]): t_products = _time(lambda: _step_products(batch_stepper, batch_n), repeats)
     t_kit_naive_n = _time(lambda: run(naive_n), repeats)
     t_naive = _time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1)
     single, plain1 = n / t['full'], plain_n / t['plain1']
     batch, plain_batch = streams * batch_n / t['batch'], streams * plain_n / t['plain_batch']
+    products = streams * batch_n / t_products
     return dict(device=str(device), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], emb_sz=cfg['emb_sz'],
                 vocab_sz=len(vocab), torch_threads=torch.get_num_threads(), threads_single=threads[1],
                 threads_batch=threads[streams], load_avg_1min_at_start=round(load, 2),
@@ -278,6 +297,8 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                 batch_streams=streams, batch_precision=batch_precision,
                 batch_chars_per_s=round(batch, 1), plain_lstm_batch_chars_per_s=round(plain_batch, 1),
                 ratio_batch_to_plain_lstm=round(batch / plain_batch, 2), ratio_batch_to_single=round(batch / single, 2),
+                step_products_batch_chars_per_s=round(products, 1),
+                ratio_products_to_plain_lstm_batch=round(products / plain_batch, 2),
                 naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),
                 ratio_kit_to_naive=round(t_naive / t_kit_naive_n, 1))
 
