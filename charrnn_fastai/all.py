@@ -14,17 +14,24 @@ from .corpus import *
 from .data import *
 from .model import *
 from .device import *
-from .sample import *
+from .stepper import *
+from .decode import *
+from .score import *
+from .export import *
+from .finetune import *
 from .callbacks import *
 from .training import *
 from .distributed import *
 from .learner import *
 from .plot import *
-from .inspect import *
-from .export import *
+from .views import *
+from .units import *
+from .report import *
 from .bench import *
 from .cli import *
+from .commands import *
 
 # nbdev lists only names defined here in __all__; re-export each module's public names instead, once each
-_modules = ('core', 'corpus', 'data', 'model', 'device', 'sample', 'callbacks', 'training', 'distributed', 'learner', 'plot', 'inspect', 'export', 'bench', 'cli')
+_modules = ('core', 'corpus', 'data', 'model', 'device', 'stepper', 'decode', 'score', 'export', 'finetune', 'callbacks',
+            'training', 'distributed', 'learner', 'plot', 'views', 'units', 'report', 'bench', 'cli', 'commands')
 __all__ = list(dict.fromkeys(name for mod in _modules for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__))

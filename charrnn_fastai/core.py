@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #1a2c09e7
 from __future__ import annotations
-import os, re, tempfile, importlib.util
+import os, tempfile, importlib.metadata
 from pathlib import Path
 import numpy as np
 import torch
@@ -73,6 +73,6 @@ def to_plain(o, # Dicts, lists, tuples, `L`s, numbers, strings, numpy values and
 
 # %% ../nbs/00_core.ipynb #061ccfb0
 def kit_version() -> str:
-    "The kit's `__version__`, read from the package's `__init__.py`."
-    m = re.search(r'^__version__\s*=\s*[\'"]([^\'"]+)', Path(importlib.util.find_spec('charrnn_fastai').origin).read_text(), re.M)
-    return m.group(1) if m else 'unknown'
+    "The installed kit's version (from its package metadata), or 'unknown' when the source was never installed."
+    try: return importlib.metadata.version('charrnn-fastai')
+    except importlib.metadata.PackageNotFoundError: return 'unknown'

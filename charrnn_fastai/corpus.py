@@ -6,11 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/corpus.html.md"""
 
 # %% ../nbs/01_corpus.ipynb #0003
 from __future__ import annotations
-import warnings
-# fastai 2.8 decorates a few layers with torch.jit.script, which recent torch flags as deprecated on import:
-# harmless here, and noise in every notebook and command.
-warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
-import os, re, codecs, sysconfig, hashlib
+import os, re, codecs, sysconfig, hashlib, warnings
 import http.client
 from pathlib import Path
 import numpy as np
@@ -21,10 +17,10 @@ from fastai.torch_core import rank_distrib, num_distrib
 from .core import *
 
 # %% auto #0
-__all__ = ['SNIFF_BYTES', 'DOC_SEP', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'STDLIB_MODULES', 'BUILTIN_CORPORA',
-           'CharDataError', 'normalize_newlines', 'looks_binary', 'read_text_file', 'iter_text_chunks', 'read_folder',
-           'read_files', 'cache_dir', 'on_rank0_first', 'download_url', 'stdlib_corpus', 'shakespeare_path',
-           'load_corpus']
+__all__ = ['SNIFF_BYTES', 'DOC_SEP', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'STDLIB_MODULES', 'SHAKESPEARE_BYTES',
+           'DATA_UNVERIFIED_ENV', 'BUILTIN_CORPORA', 'CharDataError', 'normalize_newlines', 'looks_binary',
+           'read_text_file', 'iter_text_chunks', 'read_folder', 'read_files', 'cache_dir', 'file_sha256',
+           'on_rank0_first', 'download_url', 'stdlib_corpus', 'shakespeare_path', 'load_corpus']
 
 # %% ../nbs/01_corpus.ipynb #0005
 class CharDataError(CharInputError):
@@ -175,7 +171,8 @@ def cache_dir() -> Path:
     "Where downloads and encoded corpora are kept: `$CHARRNN_CACHE`, else `~/.cache/charrnn_fastai`."
     return Path(os.environ.get('CHARRNN_CACHE', Path.home()/'.cache'/'charrnn_fastai'))
 
-def _sha256(path) -> str:
+def file_sha256(path) -> str:
+    "The SHA-256 of the file at `path`, as `sha256sum` prints it (read 1 MB at a time)."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1<<20), b''): h.update(block)
@@ -211,7 +208,7 @@ def download_url(url:str, # An http(s) URL
     with on_rank0_first(): return _download(url, dest, sha256, progress)
 
 def _download(url, dest, sha256, progress):
-    if dest.exists() and (sha256 is None or _sha256(dest) == sha256): return dest
+    if dest.exists() and (sha256 is None or file_sha256(dest) == sha256): return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     try: torch.hub.download_url_to_file(url, str(dest), hash_prefix=sha256, progress=progress)
     except RuntimeError as e:
@@ -243,12 +240,29 @@ def stdlib_corpus(max_chars:int=2_000_000, # Stop adding modules past this many 
         if total >= max_chars: break
     return DOC_SEP.join(parts)[:max_chars]
 
+SHAKESPEARE_BYTES = 1_115_394          # its size: a quick first answer before the SHA-256
+DATA_UNVERIFIED_ENV = 'CHARRNN_DATA_UNVERIFIED'
+
+def _check_local_copy(p:Path) -> Path:
+    "`p` if it is Tiny Shakespeare byte for byte; else an error that says how it differs (a warning when allowed)."
+    size = p.stat().st_size
+    if size != SHAKESPEARE_BYTES: why = f"{size:,} bytes, not {SHAKESPEARE_BYTES:,}"
+    elif file_sha256(p) != SHAKESPEARE_SHA256: why = "the right size, but its SHA-256 differs"
+    else: return p
+    if os.environ.get(DATA_UNVERIFIED_ENV) == '1':
+        warnings.warn(f"{p} is not Tiny Shakespeare as published ({why}); using it as it is, "
+                      f"because ${DATA_UNVERIFIED_ENV}=1.", stacklevel=3)
+        return p
+    raise CharDataError(f"{p} is not Tiny Shakespeare as published ({why}): a partial or edited copy. Copy it again "
+                        f"(or unset ${DATA_ENV} to download it); to train on an edited copy on purpose, pass its path "
+                        f"as the corpus, or set ${DATA_UNVERIFIED_ENV}=1.")
+
 def shakespeare_path() -> Path:
-    "Path to Tiny Shakespeare: `$CHARRNN_DATA/tinyshakespeare.txt` if set, else the cache (downloading once)."
+    "Path to Tiny Shakespeare, checked: `$CHARRNN_DATA/tinyshakespeare.txt` if set, else the cache (downloading once)."
     if DATA_ENV in os.environ:
         p = Path(os.environ[DATA_ENV])/'tinyshakespeare.txt'
         if not p.exists(): raise CharDataError(f"{p}: not found; ${DATA_ENV} must name a folder holding tinyshakespeare.txt.")
-        return p
+        return _check_local_copy(p)
     return download_url(SHAKESPEARE_URL, dest=cache_dir()/'tinyshakespeare.txt', sha256=SHAKESPEARE_SHA256)
 
 BUILTIN_CORPORA = {'stdlib': stdlib_corpus, 'shakespeare': lambda: read_text_file(shakespeare_path())}

@@ -6,25 +6,29 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #e6c45190
 from __future__ import annotations
-import os, re, json, math, mmap, codecs, hashlib, warnings
+import os, re, json, math, mmap, random, codecs, hashlib, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import ifnone
 from fastcore.meta import delegates
-from fastai.data.core import TfmdDL, DataLoaders
-from fastai.data.block import DataBlock, TransformBlock
-from fastai.data.transforms import IndexSplitter
+with warnings.catch_warnings():
+    # fastai 2.8 decorates a few layers with torch.jit.script, which recent torch flags as deprecated when they are
+    # first imported: noise in every notebook and command. Ignored here only, so the caller's filters stay as they were.
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+    from fastai.data.core import TfmdDL, DataLoaders
+    from fastai.data.block import DataBlock, TransformBlock
+    from fastai.data.transforms import IndexSplitter
+    from fastai.text.data import LMTensorText, TensorText
+    from fastai.torch_core import TitledStr
 from fasttransform import Transform
-from fastai.text.data import LMTensorText, TensorText
-from fastai.torch_core import TitledStr
 from .core import *
 from .corpus import *
 from .corpus import _missing, _blank, _is_url, on_rank0_first
 
 # %% auto #0
-__all__ = ['CHUNK_CHARS', 'VOCAB_WARN', 'MEMMAP_BYTES', 'char_counts', 'CharVocab', 'CharStreamDL', 'char_baselines',
-           'CharNumericalize', 'CharStreamBlock', 'encode_file', 'CharDataLoaders', 'min_chars', 'char_dls']
+__all__ = ['CHUNK_CHARS', 'VOCAB_WARN', 'MEMMAP_BYTES', 'char_counts', 'CharVocab', 'CharStreamDL', 'CharNumericalize',
+           'CharStreamBlock', 'encode_file', 'CharDataLoaders', 'text_sha256', 'min_chars', 'char_dls']
 
 # %% ../nbs/02_data.ipynb #0024
 CHUNK_CHARS = 1 << 20   # characters encoded per step: bounds the temporary memory
@@ -103,6 +107,10 @@ class CharVocab:
         "The characters of `text` that are not in the vocab, sorted."
         return [chr(c) for c in np.flatnonzero(char_counts(text)) if chr(c) not in self.stoi]
 
+    def add(self, chars) -> CharVocab:
+        "This vocab with `chars` added, sorted again (so the ids of old characters can move), with the same policy."
+        return CharVocab(list(self.itos) + list(chars), unknown=self.unknown, replacement=self.replacement)
+
     def _lookup(self, codes:np.ndarray) -> np.ndarray:
         "Ids for `codes` (int32, -1 for characters not in the vocab)."
         if codes.dtype == np.uint8: return self._lut[codes]   # 256-entry table, no bounds check needed
@@ -163,12 +171,14 @@ class CharStreamDL(TfmdDL):
                  shuffle:bool=False, # Start each epoch at a random offset in [0, seq_len), so window boundaries move
                  ids=None, # Or: the encoded text directly, one 1-d tensor
                  vocab:CharVocab|None=None, # Used to decode batches in `show_batch` (default: found in `dataset`)
+                 seed:int|None=None, # With `shuffle`: each epoch's offset comes from this and the epoch (None: drawn now)
                  **kwargs):
         if ids is None: ids = _concat_ids(dataset)
         # A plain tensor (not a fastai subclass): slicing it is the whole cost of a batch, so keep it cheap.
         self.ids = torch.as_tensor(ids).as_subclass(torch.Tensor)
         self.seq_len, self.vocab = seq_len, ifnone(vocab, _find_vocab(dataset))
-        self.offset = 0
+        self.seed = random.randint(0, 2**31 - 1) if seed is None else int(seed)   # `random`: what fastai's set_seed seeds
+        self.epoch, self.offset, self.pass_start, self._start, self._ending = 0, 0, 0, 0, False
         self._set_streams(bs, 0, shuffle)
         kwargs['num_workers'] = 0   # batches are slices of one tensor: worker processes would only add start-up cost
         kwargs.setdefault('indexed', True)   # batches are found by number (needed for shuffle without a dataset)
@@ -190,12 +200,30 @@ class CharStreamDL(TfmdDL):
 
     def __len__(self): return self.n_batches
 
+    def set_epoch(self, epoch:int):
+        "Say which epoch the next pass is: with `shuffle`, its start offset comes from `seed` and `epoch`."
+        self.epoch = int(epoch)
+
+    def epoch_offset(self) -> int:
+        "The start offset of the current epoch: 0 without `shuffle`, else drawn from `seed` and `epoch` alone."
+        return random.Random(self.seed * 100_003 + self.epoch).randint(0, self.seq_len - 1) if self.shuffle else 0
+
+    def start_at(self, batch:int):
+        "Start the next pass at `batch` (that pass only): how a run resumed mid-epoch skips what it already trained."
+        self._start = int(batch)
+
+    def end_pass(self):
+        "Yield no more batches in the pass under way (how a time budget ends an epoch early, and validates)."
+        self._ending = True
+
     def before_iter(self):
         super().before_iter()
-        offset = self.rng.randint(0, self.seq_len - 1) if self.shuffle else 0
+        offset = self.epoch_offset()
         if offset != self.offset: self._set_streams(self.bs, offset, self.shuffle); self.offset = offset
 
-    def get_idxs(self): return list(range(self.n_batches))
+    def get_idxs(self):
+        self.pass_start, self._start = self._start, 0
+        return list(range(self.pass_start, self.n_batches))
 
     def create_item(self, i):
         "Row 0 of batch `i` (fastai uses one item to learn the batch's types)."
@@ -203,7 +231,9 @@ class CharStreamDL(TfmdDL):
         return LMTensorText(self.x_streams[0, sl].long()), TensorText(self.y_streams[0, sl].long())
 
     def create_batches(self, samps):
+        self._ending = False
         for k in samps:
+            if self._ending: return
             sl = slice(k * self.seq_len, (k + 1) * self.seq_len)
             yield LMTensorText(self.x_streams[:, sl].long()), TensorText(self.y_streams[:, sl].long())
 
@@ -233,7 +263,7 @@ class CharStreamDL(TfmdDL):
     @delegates(TfmdDL.new)
     def new(self, dataset=None, **kwargs):
         "A copy of this loader with some settings changed, e.g. `dl.new(bs=32)`."
-        kwargs.setdefault('seq_len', self.seq_len); kwargs.setdefault('vocab', self.vocab)
+        for k in ('seq_len', 'vocab', 'seed'): kwargs.setdefault(k, getattr(self, k))
         if dataset is None: kwargs.setdefault('ids', self.ids)
         return super().new(dataset=dataset, **kwargs)
 
@@ -241,36 +271,6 @@ def _display(df):
     try:
         from IPython.display import display; display(df)
     except ImportError: print(df.to_string())
-
-# %% ../nbs/02_data.ipynb #0042
-def _entropy(counts) -> float:
-    p = counts[counts > 0].double() / counts.sum()
-    return float(-(p * p.log()).sum())
-
-def char_baselines(ids, # Encoded text: 1-d tensor or array of ids
-                   vocab_sz:int, # Size of the vocab
-                   chunk:int=1<<24, # Characters counted per step
-                  ) -> dict:
-    "Uniform, unigram and bigram-conditional entropies of `ids`, in nats per character."
-    ids = ids.as_subclass(torch.Tensor) if isinstance(ids, torch.Tensor) else torch.from_numpy(np.asarray(ids))
-    unigram = torch.zeros(vocab_sz, dtype=torch.long)
-    first = torch.zeros(vocab_sz, dtype=torch.long)
-    pair_keys, pair_counts = [], []
-    dense = vocab_sz * vocab_sz <= 1 << 24   # small vocab: one dense table of pair counts
-    pairs = torch.zeros(vocab_sz * vocab_sz if dense else 0, dtype=torch.long)
-    for i in range(0, len(ids), chunk):
-        a = ids[i:i + chunk + 1].long()   # one extra: the pair that straddles two chunks
-        unigram += torch.bincount(a[:chunk], minlength=vocab_sz)
-        first += torch.bincount(a[:-1], minlength=vocab_sz)
-        keys = a[:-1] * vocab_sz + a[1:]
-        if dense: pairs += torch.bincount(keys, minlength=vocab_sz * vocab_sz)
-        else:
-            k, c = torch.unique(keys, return_counts=True); pair_keys.append(k); pair_counts.append(c)
-    if not dense:
-        k, inverse = torch.unique(torch.cat(pair_keys), return_inverse=True)
-        pairs = torch.zeros(len(k), dtype=torch.long).scatter_add_(0, inverse, torch.cat(pair_counts))
-    return dict(uniform=math.log(vocab_sz), unigram=_entropy(unigram),
-                bigram=_entropy(pairs) - _entropy(first))   # H(Y|X) = H(X,Y) - H(X)
 
 # %% ../nbs/02_data.ipynb #0045
 class CharNumericalize(Transform):
@@ -303,59 +303,76 @@ MEMMAP_BYTES = 256 * 2**20   # files at least this big are encoded to a cache fi
 def _check_not_blank(counts, path):
     if all(chr(c).isspace() for c in np.flatnonzero(counts)): raise _blank(path)
 
+def _map_ids(path:Path, dtype:np.dtype, n:int) -> torch.Tensor:
+    "The ids in the cache file `path`, memory-mapped copy-on-write (nothing is read until used; torch needs a writable array)."
+    with open(path, 'rb') as f: mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)   # our own mapping: its methods are public
+    # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
+    if hasattr(mm, 'madvise') and hasattr(mmap, 'MADV_RANDOM'): mm.madvise(mmap.MADV_RANDOM)
+    return torch.from_numpy(np.frombuffer(mm, dtype=dtype, count=n))   # the array keeps the mapping alive
+
 def encode_file(path, # A (large) text file
                 vocab:CharVocab|None=None, # The vocab; found by a first pass over the file when None
                 encoding:str='utf-8', # The file's encoding
                 newline:str='normalize', # 'normalize' or 'keep'
                 chunk_bytes:int=1<<22, # Bytes read per step
+                base_vocab:CharVocab|None=None, # With `vocab=None`: start from this vocab and add the file's new characters
                ):
-    "Encode `path` once into a cache file of ids and memory-map it: returns `(ids, vocab)`, `ids` a 1-d tensor."
+    "Encode `path` once into a cache file of ids and memory-map it: returns `(ids, vocab, sha256 of the text)`."
     path = Path(path)
     if not path.is_file(): raise _missing(path)
     st = path.stat()
-    key = repr((str(path.resolve()), st.st_size, st.st_mtime_ns, codecs.lookup(encoding).name, newline,
-                None if vocab is None else vocab.to_dict()['chars']))
+    key = repr(('v2', str(path.resolve()), st.st_size, st.st_mtime_ns, codecs.lookup(encoding).name, newline,
+                None if vocab is None else vocab.to_dict()['chars'], None if base_vocab is None else base_vocab.to_dict()['chars']))
     ids_path = cache_dir()/'encoded'/f"{path.name[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ids"
     meta_path = ids_path.with_suffix('.json')
     with on_rank0_first():   # under DDP rank 0 encodes, the others then read its finished cache
-        meta = _encoded(path, vocab, encoding, newline, chunk_bytes, ids_path, meta_path)
-    vocab = CharVocab.from_dict(meta['vocab'])
-    # mode 'c' (copy-on-write) maps the file without loading it; torch needs a writable array
-    arr = np.memmap(ids_path, dtype=np.dtype(meta['dtype']), mode='c', shape=(meta['n'],))
-    # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
-    if hasattr(mmap, 'MADV_RANDOM'): arr._mmap.madvise(mmap.MADV_RANDOM)
-    return torch.from_numpy(arr), vocab
+        meta = _encoded(path, vocab, base_vocab, encoding, newline, chunk_bytes, ids_path, meta_path)
+    return _map_ids(ids_path, np.dtype(meta['dtype']), meta['n']), CharVocab.from_dict(meta['vocab']), meta['sha256']
 
-def _encoded(path, vocab, encoding, newline, chunk_bytes, ids_path, meta_path) -> dict:
+def _file_vocab(path, base_vocab, encoding, newline, chunk_bytes) -> CharVocab:
+    "The vocab of a file, from a first pass that counts its characters (plus `base_vocab`'s, when given)."
+    counts = np.zeros(256, dtype=np.int64)
+    for text in iter_text_chunks(path, encoding, newline, chunk_bytes): counts = _merge_counts(counts, char_counts(text))
+    _check_not_blank(counts, path)
+    if base_vocab is None: return CharVocab.from_counts(counts)
+    return base_vocab.add(chr(c) for c in np.flatnonzero(counts))
+
+def _encoded(path, vocab, base_vocab, encoding, newline, chunk_bytes, ids_path, meta_path) -> dict:
     "The cache's metadata, encoding `path` into `ids_path` first unless a complete cache is there."
     meta = json.loads(meta_path.read_text()) if meta_path.exists() and ids_path.exists() else None
     if meta is None or ids_path.stat().st_size != meta['n'] * np.dtype(meta['dtype']).itemsize:
-        if vocab is None:
-            counts = np.zeros(256, dtype=np.int64)
-            for text in iter_text_chunks(path, encoding, newline, chunk_bytes): counts = _merge_counts(counts, char_counts(text))
-            _check_not_blank(counts, path)
-            vocab = CharVocab.from_counts(counts)
-        n = 0
+        if vocab is None: vocab = _file_vocab(path, base_vocab, encoding, newline, chunk_bytes)
+        n, sha = 0, hashlib.sha256()
         def write_ids(f):
             nonlocal n
             for text in iter_text_chunks(path, encoding, newline, chunk_bytes):
                 try: vocab.encode(text).tofile(f)
                 except CharDataError as e: raise CharDataError(f"{path}: {e}") from None
-                n += len(text)
+                n += len(text); sha.update(text.encode('utf-8'))
         atomic_write(ids_path, write_ids)   # a run killed while encoding leaves no half-written cache behind
-        meta = dict(n=n, dtype=vocab.dtype.name, vocab=vocab.to_dict(), source=str(path))
+        meta = dict(n=n, dtype=vocab.dtype.name, vocab=vocab.to_dict(), source=str(path), sha256=sha.hexdigest())
         atomic_write(meta_path, json.dumps(meta))
     return meta
 
 # %% ../nbs/02_data.ipynb #0052
 class CharDataLoaders(DataLoaders):
-    "fastai `DataLoaders` of character streams, with `.vocab`; `new(bs=..., seq_len=...)` remakes every loader."
+    "fastai `DataLoaders` of character streams, with `.vocab`, `.corpus` (what they read); `new(bs=...)` remakes them."
+    corpus = None   # dict(source, n_chars, sha256) when made by `char_dls`: model files record it
+
     @property
     def vocab(self) -> CharVocab: return self.train.vocab
 
     def new(self, **kwargs):
         "These loaders with some settings changed, e.g. `dls.new(bs=16)`."
-        return CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=kwargs.get('device', self.device))
+        res = CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=kwargs.get('device', self.device))
+        res.corpus = self.corpus
+        return res
+
+def text_sha256(text:str) -> str:
+    "The SHA-256 of `text` in UTF-8 (hashed in chunks): `sha256sum` of a UTF-8 file with `\\n` line ends gives the same."
+    h = hashlib.sha256()
+    for i in range(0, len(text), CHUNK_CHARS): h.update(text[i:i + CHUNK_CHARS].encode('utf-8', 'surrogatepass'))
+    return h.hexdigest()
 
 def min_chars(bs:int, seq_len:int, valid_pct:float) -> int:
     "The fewest characters that give one training batch of `bs` x `seq_len` and a validation split of `valid_pct`."
@@ -384,6 +401,16 @@ def _source_name(source) -> str:
     if isinstance(source, (list, tuple)): return f"{len(source)} files ({Path(source[0]).name}, ...)" if source else 'the list of files'
     return str(source)
 
+def _read_ids(name, source, text, vocab, base_vocab, encoding, glob, memmap_bytes) -> tuple:
+    "`(ids, vocab, sha256 of the text)` of the corpus: memory-mapped for a big file, else encoded in memory."
+    big = None if text is not None else _large_file(source, encoding, memmap_bytes)
+    if big is not None: return encode_file(big, vocab, encoding, base_vocab=base_vocab)
+    if text is None: text = load_corpus(source, encoding=encoding, glob=glob)
+    try:
+        if vocab is None: vocab = CharVocab.from_text(text) if base_vocab is None else base_vocab.add(base_vocab.unknown_chars(text))
+        return torch.from_numpy(vocab.encode(text)), vocab, text_sha256(text)
+    except CharDataError as e: raise CharDataError(f"{name}: {e}") from None
+
 def _large_file(source, encoding, memmap_bytes):
     "The local file `source` names (downloading a URL) when it is at least `memmap_bytes` big, else None."
     if isinstance(source, (list, tuple)) or (isinstance(source, str) and source in BUILTIN_CORPORA): return None
@@ -391,12 +418,13 @@ def _large_file(source, encoding, memmap_bytes):
     return path if path.is_file() and path.stat().st_size >= memmap_bytes else None
 
 def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of files or a URL (see `load_corpus`)
-             bs:int=32, # Parallel streams per batch (32: more updates per second of training, see 07_training)
+             bs:int=32, # Parallel streams per batch (32: more updates per second of training, see 11_training)
              seq_len:int=128, # Characters per row per batch
              valid_pct:float=0.1, # The last `valid_pct` of the text is validation
              shuffle:bool=False, # Random start offset each training epoch
              device=None, # Where batches go (default: fastai's default device)
              vocab:CharVocab|None=None, # Use this vocab instead of building one from the text
+             base_vocab:CharVocab|None=None, # Or: a parent model's vocab, plus the text's characters it lacks (fine-tuning)
              text:str|None=None, # Or: the text itself, instead of `source`
              encoding:str='utf-8', # Encoding of files
              glob:str='*', # For a folder: only files matching this pattern
@@ -405,19 +433,15 @@ def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of fil
     "`DataLoaders` of contiguous character streams from `source` (or `text`), split by position."
     if not 0 < valid_pct < 1: raise CharInputError(f"valid_pct={valid_pct}: use a fraction between 0 and 1, e.g. 0.1.")
     if bs < 1 or seq_len < 1: raise CharInputError(f"bs={bs}, seq_len={seq_len}: both must be at least 1.")
+    if vocab is not None and base_vocab is not None: raise CharInputError("give vocab or base_vocab, not both.")
     name = 'the text' if text is not None else _source_name(source)
-    big = None if text is not None else _large_file(source, encoding, memmap_bytes)
-    if big is not None: ids, vocab = encode_file(big, vocab, encoding)
-    else:
-        if text is None: text = load_corpus(source, encoding=encoding, glob=glob)
-        try:
-            vocab = vocab if vocab is not None else CharVocab.from_text(text)
-            ids = torch.from_numpy(vocab.encode(text))
-        except CharDataError as e: raise CharDataError(f"{name}: {e}") from None
-        text = None   # drop our reference: the ids are all we need
+    ids, vocab, sha = _read_ids(name, source, text, vocab, base_vocab, encoding, glob, memmap_bytes)
+    text = None   # drop our reference: the ids are all we need
     n = len(ids)
     cut = int(n * (1 - valid_pct))
     if n < min_chars(bs, seq_len, valid_pct): raise _too_small(name, n, bs, seq_len, valid_pct)
     dblock = DataBlock(blocks=CharStreamBlock(vocab), splitter=IndexSplitter([1]))
     dls = dblock.dataloaders([ids[:cut], ids[cut:]], bs=bs, seq_len=seq_len, shuffle=shuffle, device=device, vocab=vocab, **kwargs)
-    return CharDataLoaders(*dls.loaders, path=dls.path, device=dls.device)
+    dls = CharDataLoaders(*dls.loaders, path=dls.path, device=dls.device)
+    dls.corpus = dict(source='text' if name == 'the text' else name, n_chars=n, sha256=sha)
+    return dls

@@ -12,8 +12,8 @@ from fastai.callback.fp16 import MixedPrecision
 from .core import *
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'best_device', 'resolve_precision', 'precision_callbacks', 'unwrap_model', 'is_distributed',
-           'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
+__all__ = ['PRECISIONS', 'best_device', 'resolve_precision', 'precision_callbacks', 'is_distributed', 'mean_over_ranks',
+           'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -62,10 +62,6 @@ def precision_callbacks(precision:str, # 'fp32', 'bf16' or 'fp16' (as returned b
     return [] if precision == 'fp32' else [MixedPrecision(amp_mode=precision)]
 
 # %% ../nbs/04_device.ipynb #0017
-def unwrap_model(model):
-    "The module inside a `DistributedDataParallel` (or `DataParallel`) wrapper; `model` itself otherwise."
-    return model.module if hasattr(model, 'module') else model
-
 def is_distributed() -> bool:
     "True inside a process group of more than one process."
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1

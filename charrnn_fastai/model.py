@@ -6,13 +6,42 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #0003
 from __future__ import annotations
+from contextlib import contextmanager
 import torch
 from torch import nn
 import torch.nn.functional as F
 from fastai.torch_core import Module
 
 # %% auto #0
-__all__ = ['VanillaRNN', 'CharRNN']
+__all__ = ['STATES', 'GATE_ROWS', 'cell_step', 'VanillaRNN', 'CharRNN', 'unwrap_model', 'model_device', 'eval_mode']
+
+# %% ../nbs/03_model.ipynb #1a52de79
+STATES = dict(lstm=('h', 'c', 'i', 'f', 'g', 'o'), gru=('h', 'r', 'z', 'n'), rnn=('h',))   # what one step holds, per arch
+GATE_ROWS = dict(lstm=4, gru=3, rnn=1)   # rows of W_ih and W_hh per hidden unit: one block per gate, in PyTorch's order
+
+def cell_step(arch:str, # 'lstm', 'gru' or 'rnn'
+              gi, # Input part of the pre-activations, `W_ih x + b_ih`: (B, GATE_ROWS[arch] * H)
+              gh, # Recurrent part, `W_hh h + b_hh` (same shape); for 'lstm' and 'rnn', None when `gi` holds the sum
+              h, # The state before the step, (B, H)
+              c=None, # The LSTM's cell before the step, (B, H)
+              tanh=torch.tanh, # The tanh to use (the sampler passes a faster form for big batches on a CPU)
+              gates:bool=False, # Also return the gates, `{name: (B, H)}` (names as in `STATES`)
+             ):
+    "One step of the recurrence, from its pre-activations: `(h, c)` after it (`c` None but for an LSTM), and the gates."
+    if arch == 'gru':
+        (ir, iz, i_n), (hr, hz, h_n) = gi.chunk(3, 1), gh.chunk(3, 1)
+        r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
+        n = tanh(torch.addcmul(i_n, r, h_n))                    # n = tanh(gi_n + r * gh_n)
+        h, st = torch.lerp(n, h, z), dict(r=r, z=z, n=n)         # h' = n + z * (h - n) = (1 - z) * n + z * h
+    else:
+        pre = gi if gh is None else gi + gh
+        if arch == 'rnn': h, st = tanh(pre), {}
+        else:
+            s = pre.sigmoid()                                    # one call for the three sigmoid gates (g's is unused)
+            i, f, o, g = *s.chunk(4, 1)[:2], s.chunk(4, 1)[3], tanh(pre.chunk(4, 1)[2])
+            c = torch.addcmul(f * c, i, g)                       # c' = f * c + i * g
+            h, st = o * tanh(c), dict(i=i, f=f, g=g, o=o)        # h' = o * tanh(c')
+    return (h, c, st) if gates else (h, c)
 
 # %% ../nbs/03_model.ipynb #0005
 class VanillaRNN(Module):
@@ -29,14 +58,14 @@ class VanillaRNN(Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, h0):
-        "`x`: (bs, seq, input_size); `h0`: (num_layers, bs, hidden_size). Returns all top-layer states and the last state of each layer."
+        "`x`: (bs, seq, input_size); `h0`: (num_layers, bs, hidden_size). Returns all top-layer states, each layer's last."
         last = []
         for l in range(self.num_layers):
             if l > 0: x = self.drop(x)
             xw = self.W_xh[l](x)          # W_xh x_t + b for every t at once: (bs, seq, hidden)
             h, outs = h0[l], []
             for t in range(x.shape[1]):
-                h = torch.tanh(xw[:, t] + self.W_hh[l](h))   # the recurrence: h_t from h_{t-1}
+                h, _ = cell_step('rnn', xw[:, t], self.W_hh[l](h), h)   # the recurrence: h_t from h_{t-1}
                 outs.append(h)
             x = torch.stack(outs, dim=1)
             last.append(h)
@@ -101,4 +130,28 @@ class CharRNN(Module):
         "Forget the hidden state (the next batch starts from zeros)."
         self.hidden = None
 
+    def layer_weights(self, l:int) -> tuple:
+        "Layer `l`'s `(W_ih, W_hh, b_ih, b_hh)` whatever the arch (`b_hh` is None for the vanilla RNN), gates in PyTorch's order."
+        if self.config['arch'] == 'rnn': return self.rnn.W_xh[l].weight, self.rnn.W_hh[l].weight, self.rnn.W_xh[l].bias, None
+        return tuple(getattr(self.rnn, f'{n}_l{l}') for n in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'))
+
 def _batch_size(h): return (h[0] if isinstance(h, tuple) else h).shape[1]
+
+# %% ../nbs/03_model.ipynb #a03347c7
+def unwrap_model(model):
+    "The module inside a `DistributedDataParallel` (or `DataParallel`) wrapper; `model` itself otherwise."
+    return model.module if hasattr(model, 'module') else model
+
+def model_device(model) -> torch.device:
+    "The device of `model`'s weights (inside a DDP wrapper too): where its inputs must go; the CPU when it has none."
+    p = next(unwrap_model(model).parameters(), None)
+    return p.device if p is not None else torch.device('cpu')
+
+@contextmanager
+def eval_mode(model):
+    "Eval mode inside the block (no dropout); every submodule gets its own train/eval flag back afterwards."
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try: yield model
+    finally:
+        for m, mode in modes: m.training = mode

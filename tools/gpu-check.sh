@@ -35,7 +35,7 @@ fi
 
 bench() {   # bench OUTNAME LIMIT NAME ARGS...: `charrnn-bench NAME ARGS --json`, its JSON line kept in $RESULTS/OUTNAME.json
   local out=$1 limit=$2; shift 2
-  timeout "$limit" python -c "from charrnn_fastai.cli import charrnn_bench; raise SystemExit(charrnn_bench())" "$@" --json \
+  timeout "$limit" python -c "from charrnn_fastai.commands import charrnn_bench; raise SystemExit(charrnn_bench())" "$@" --json \
     | tee "$RESULTS/$out.log" || { echo "FAILED: charrnn-bench $*"; status=1; return; }
   tail -n 1 "$RESULTS/$out.log" > "$RESULTS/$out.json"
 }
