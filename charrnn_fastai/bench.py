@@ -21,13 +21,15 @@ from .model import *
 from .stepper import *
 from .decode import *
 from .decode import _repeat_state, _threads, _n_threads
+from .score import *
 from .device import *
 from .training import *
 from .distributed import *
 from .learner import *
 
 # %% auto #0
-__all__ = ['bench_data', 'bench_train', 'bench_quality', 'plain_rnn_sample', 'bench_sample', 'scale_worker', 'bench_scale']
+__all__ = ['bench_data', 'train_products', 'bench_train', 'bench_quality', 'plain_rnn_sample', 'bench_sample', 'scale_worker',
+           'bench_scale']
 
 # %% ../nbs/19_bench.ipynb #0067
 def _vm_kb(field:str) -> int:
@@ -114,13 +116,16 @@ def bench_data(size_mb:int=100, # Corpus size for this kit's loaders, in MB
     return res
 
 # %% ../nbs/19_bench.ipynb #0064
+def _autocast(device, precision):
+    "The autocast a run in `precision` uses on `device` (disabled for fp32)."
+    dtype = torch.bfloat16 if precision == 'bf16' else torch.float16
+    return torch.autocast(device.type, dtype=dtype, enabled=precision != 'fp32')
+
 def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='fp32') -> tuple:
     "A plain PyTorch loop over the first `n_batches` of `dl`; returns (characters, seconds)."
     model.train(); model.reset()
     n_chars, device = 0, model_device(model)
     cuda = device.type == 'cuda'
-    # the kit's precision, for a fair race (timing only: no fp16 loss scaling here)
-    autocast = torch.autocast('cuda', dtype=torch.bfloat16 if precision == 'bf16' else torch.float16, enabled=precision != 'fp32')
     if cuda: torch.cuda.synchronize()
     t = time.perf_counter()
     for i, (x, y) in enumerate(dl):
@@ -128,7 +133,7 @@ def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='
         # plain tensors: fastai's batches are tensor subclasses, whose per-operation dispatch would slow this loop
         # (the kit's Learner does the same cast, with fastai's `CastToTensor` callback)
         x, y = x.as_subclass(torch.Tensor).to(device), y.as_subclass(torch.Tensor).to(device)
-        with autocast: logits = model(x)
+        with _autocast(device, precision): logits = model(x)   # the kit's precision (timing only: no fp16 loss scaling)
         loss = loss_func(logits.float(), y)
         loss.backward()
         if clip: torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -136,6 +141,29 @@ def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='
         n_chars += y.numel()
     if cuda: torch.cuda.synchronize()
     return n_chars, time.perf_counter() - t
+
+def train_products(config:dict, # A `CharRNN` config
+                   bs:int, # Streams per batch
+                   seq_len:int, # Characters per stream per batch
+                  ) -> list:
+    "The `(m, k, n)` of every matrix product one training step of the model makes, forward and backward."
+    H, G, V, BT = config['n_hidden'], GATE_ROWS[config['arch']], config['vocab_sz'], bs * seq_len
+    shapes = []
+    for l in range(config['n_layers']):
+        n_in = (V if config['one_hot'] else config['emb_sz']) if l == 0 else H
+        shapes += [(BT, n_in, G * H), (BT, G * H, n_in), (n_in, BT, G * H)]      # input part: forward, d input, d weight
+        shapes += [(bs, H, G * H), (bs, G * H, H)] * seq_len + [(H, BT, G * H)]  # recurrent: each step, d h; d weight
+    return shapes + [(BT, H, V), (BT, V, H), (H, BT, V)]                       # head: forward, d h, d weight
+
+def _products_seconds(shapes, device, precision, repeats=3) -> float:
+    "The best time of running every product of `shapes` once, in `precision` (bf16 and fp16 as autocast runs them)."
+    dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision, torch.float32)
+    mats = {s: (torch.randn(s[0], s[1], device=device, dtype=dtype), torch.randn(s[1], s[2], device=device, dtype=dtype))
+            for s in set(shapes)}
+    def run():
+        for s in shapes: torch.mm(*mats[s])
+        if device.type == 'cuda': torch.cuda.synchronize(device)
+    with torch.inference_mode(): return best_time(run, repeats)
 
 class _StopAfter(Callback):
     "Stop the training pass after `n` batches and skip validation (the benchmark times training only)."
@@ -146,18 +174,20 @@ class _StopAfter(Callback):
     def before_validate(self): raise CancelFitException()
 
 def bench_train(n_batches:int=30, # Training batches per timed run
-                rounds:int=3, # Alternating kit/plain runs; the best of each is kept
+                rounds:int=3, # Alternating kit/plain/products runs; the best of each is kept
                 corpus:str='shakespeare', # Corpus name or path
                 device:str='auto', # 'auto' (the best available), 'cuda', 'mps' or 'cpu'
                 precision:str='auto', # Training precision for both loops: 'auto', 'fp32', 'bf16' or 'fp16'
                ) -> dict:
-    "Characters/s of the kit's Learner against a plain PyTorch loop of the same model, batches and optimizer."
+    "Characters/s of the kit's Learner against a plain PyTorch loop (same model, batches, optimizer, precision) and the products."
     device = best_device(None if device == 'auto' else device)
     settings = default_train_settings(device)   # the defaults of the device it trains on
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), device=device)
     torch.manual_seed(0)
     learn = char_rnn_learner(dls, device=device, precision=precision, **settings)
-    kit, plain = [], []
+    cfg, dev = learn.model.config, model_device(learn.model)
+    shapes = train_products(cfg, dls.train.bs, dls.train.seq_len)
+    kit, plain, products = [], [], []
     with learn.no_bar(), learn.no_logging():
         learn.fit(1, cbs=_StopAfter(3))                                  # warm-up: kernels, allocator
         for _ in range(rounds):
@@ -166,18 +196,22 @@ def bench_train(n_batches:int=30, # Training batches per timed run
             n, s = _plain_train(learn.model, learn.dls.train, learn.opt, learn.loss_func, learn.gradient_clip.max_norm,
                                 n_batches, learn.precision)
             plain.append(n / s)
-    kit_cps, plain_cps, cfg = max(kit), max(plain), learn.model.config
-    dev = model_device(learn.model)
-    res = dict(device=str(dev), precision=learn.precision, threads=torch.get_num_threads(),
-               arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], bs=dls.train.bs, seq_len=dls.train.seq_len,
-               n_batches=n_batches, kit_chars_per_s=round(kit_cps), plain_chars_per_s=round(plain_cps),
-               ratio_kit_to_plain=round(kit_cps / plain_cps, 3))
+            products.append(dls.train.bs * dls.train.seq_len / _products_seconds(shapes, dev, learn.precision))
+    kit_cps, plain_cps, ceiling = max(kit), max(plain), max(products)
+    res = dict(device=str(dev), precision=learn.precision, bf16_speedup=_rounded(learn.bf16_speedup),
+               threads=torch.get_num_threads(), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'],
+               bs=dls.train.bs, seq_len=dls.train.seq_len, n_batches=n_batches, kit_chars_per_s=round(kit_cps),
+               plain_chars_per_s=round(plain_cps), ratio_kit_to_plain=round(kit_cps / plain_cps, 3),
+               matmul_ceiling_chars_per_s=round(ceiling), ratio_to_matmul_ceiling=round(kit_cps / ceiling, 3))
     if dev.type == 'cuda': res['peak_mem_gb'] = round(torch.cuda.max_memory_allocated(dev) / 1e9, 3)
     return res
+
+def _rounded(x, digits=2): return None if x is None else round(float(x), digits)
 
 def bench_quality(seconds:int=120, # Training time budget in seconds
                   corpus:str='shakespeare', # Corpus name or path
                   device:str='cpu', # Where to train: 'cpu' (the figure in the docs), 'auto', 'cuda' or 'mps'
+                  precision:str='auto', # 'auto' (measured on a CPU), 'fp32', 'bf16' or 'fp16'
                   threads:int=0, # torch CPU threads (0: torch's own choice, one per core)
                  ) -> dict:
     "Train with the kit's defaults for `seconds` on `corpus` (last 10% validation) and report the validation loss."
@@ -186,7 +220,7 @@ def bench_quality(seconds:int=120, # Training time budget in seconds
     torch.manual_seed(0)
     settings = default_train_settings(device)   # the defaults of the device it trains on
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), device=device)
-    learn = char_rnn_learner(dls, device=device, **settings)
+    learn = char_rnn_learner(dls, device=device, precision=precision, **settings)
     t = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
         learn.fit_time(seconds)
@@ -194,20 +228,14 @@ def bench_quality(seconds:int=120, # Training time budget in seconds
         loss = float(learn.validate()[0])
     print(f"valid loss {loss:.4f} nats/char = {loss / math.log(2):.4f} bits/char after {seconds} s of training")
     h, cfg = learn.history, learn.model.config
-    return dict(device=str(model_device(learn.model)), threads=torch.get_num_threads(), seconds=seconds,
+    return dict(device=str(model_device(learn.model)), precision=learn.precision, bf16_speedup=_rounded(learn.bf16_speedup),
+                threads=torch.get_num_threads(), seconds=seconds,
                 arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], bs=dls.train.bs, seq_len=dls.train.seq_len,
                 lr=float(learn.lr), steps=len(h['train_losses']), chars_trained=len(h['train_losses']) * dls.train.bs * dls.train.seq_len,
                 epochs=len(h['values']), wall_seconds=round(wall, 1),
                 valid_loss_nats_per_char=round(loss, 4), valid_bits_per_char=round(loss / math.log(2), 4))
 
 # %% ../nbs/19_bench.ipynb #0042
-def _time(f, repeats=3):
-    "Best wall time of `repeats` calls of `f`."
-    best = float('inf')
-    for _ in range(repeats):
-        t0 = time.perf_counter(); f(); best = min(best, time.perf_counter() - t0)
-    return best
-
 def _default(name, device='cpu'):
     "`char_rnn_learner`'s default for `name`: its signature's, or where that is None, the device's (`device_defaults`)."
     d = inspect.signature(char_rnn_learner).parameters[name].default
@@ -242,6 +270,14 @@ def _step_products(stepper, # A `CharStepper` on its prepared weights
         for _ in range(steps): stepper.step(ids, products_only=True)
         if stepper.device.type == 'cuda': torch.cuda.synchronize(stepper.device)
 
+def _bench_model(n_hidden, n_layers, arch, device):
+    "The benchmark's model (char_rnn_learner's default size unless given) and Tiny Shakespeare's 65-character vocab."
+    vocab = CharVocab("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    cfg = dict(n_hidden=n_hidden or _default('n_hidden', device), n_layers=n_layers or _default('n_layers', device),
+               arch=arch or _default('arch', device), emb_sz=_default('emb_sz', device))
+    torch.manual_seed(0)
+    return CharRNN(len(vocab), **cfg).to(device).eval(), vocab
+
 def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  n_layers:int=0, # Layers (0: char_rnn_learner's default)
                  arch:str='', # 'lstm', 'gru' or 'rnn' ('': char_rnn_learner's default)
@@ -253,49 +289,45 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  repeats:int=5, # Best of this many runs for each timing
                  device:str='cpu', # 'cpu', 'cuda' or 'mps'
                 ) -> dict:
-    "Sampling speed against a plain PyTorch loop (one stream and a batch), linearity, and the naive re-feeding sampler."
+    "Sampling speed against a plain PyTorch loop (one stream and a batch) and the step's products, linearity, the naive sampler."
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')   # other work on the machine skews timings
-    torch.manual_seed(0)
-    vocab = CharVocab("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")   # Tiny Shakespeare's 65
-    cfg = dict(n_hidden=n_hidden or _default('n_hidden', device), n_layers=n_layers or _default('n_layers', device),
-               arch=arch or _default('arch', device), emb_sz=_default('emb_sz', device))
-    model = CharRNN(len(vocab), **cfg).to(device).eval()
-    run = lambda k, **kw: sample(model, vocab, 'The ', n=k, temperature=0.8, seed=0, **kw)
+    model, vocab = _bench_model(n_hidden, n_layers, arch, device)
+    run = lambda k, **kw: sample(model, vocab, 'The ', n=k, temperature=0.8, seed=0, precision='fp32', **kw)
     threads = {b: _n_threads(model, b) or torch.get_num_threads() for b in (1, streams)}   # what the kit chooses
     def plain(k, b):
         with _threads(threads[b]): plain_rnn_sample(model, k, b)
-    run(200); plain(20, 1); plain(5, streams)                         # warm up
     state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
-    batch_stepper = CharStepper(model, _repeat_state(state, streams))
-    batch_precision = batch_stepper.precision                         # what 'auto' chose
-    def products_only(k):
-        with _threads(threads[streams]): _step_products(batch_stepper, k)
-    t = dict(full=float('inf'), half=float('inf'), plain1=float('inf'), batch=float('inf'), plain_batch=float('inf'),
-             products=float('inf'))
+    steppers = {b: CharStepper(model, _repeat_state(state, b), precision='fp32', cuda_graph=False) for b in (1, streams)}
+    def products(k, b):
+        with _threads(threads[b]): _step_products(steppers[b], k)
+    run(200); plain(20, 1); plain(5, streams); products(20, 1)                        # warm up
+    t = {k: float('inf') for k in ('full', 'half', 'plain1', 'products1', 'batch', 'plain_batch', 'products', 'auto')}
+    def timed(key, f): t[key] = min(t[key], best_time(f, 1, 0))
     for _ in range(repeats):                                          # interleaved, so all see the same machine load
-        t['full'] = min(t['full'], _time(lambda: run(n), 1))
-        t['half'] = min(t['half'], _time(lambda: run(n // 2), 1))
-        t['plain1'] = min(t['plain1'], _time(lambda: plain(plain_n, 1), 1))
+        timed('full', lambda: run(n)); timed('half', lambda: run(n // 2))
+        timed('plain1', lambda: plain(plain_n, 1)); timed('products1', lambda: products(n, 1))
     for _ in range(max(1, repeats - 2)):
-        t['batch'] = min(t['batch'], _time(lambda: run(batch_n, n_samples=streams), 1))
-        t['plain_batch'] = min(t['plain_batch'], _time(lambda: plain(plain_n, streams), 1))
-        t['products'] = min(t['products'], _time(lambda: products_only(batch_n), 1))
-    t_kit_naive_n = _time(lambda: run(naive_n), repeats)
-    t_naive = _time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1)
-    single, plain1 = n / t['full'], plain_n / t['plain1']
+        timed('batch', lambda: run(batch_n, n_samples=streams)); timed('plain_batch', lambda: plain(plain_n, streams))
+        timed('products', lambda: products(batch_n, streams))
+        timed('auto', lambda: sample(model, vocab, 'The ', n=batch_n, n_samples=streams, temperature=0.8, seed=0))
+    t_kit_naive_n = best_time(lambda: run(naive_n), repeats, 0)
+    t_naive = best_time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1, 0)
+    single, plain1, products1 = n / t['full'], plain_n / t['plain1'], n / t['products1']
     batch, plain_batch = streams * batch_n / t['batch'], streams * plain_n / t['plain_batch']
-    products = streams * batch_n / t['products']
-    return dict(device=str(device), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], emb_sz=cfg['emb_sz'],
-                vocab_sz=len(vocab), torch_threads=torch.get_num_threads(), threads_single=threads[1],
-                threads_batch=threads[streams], load_avg_1min_at_start=round(load, 2),
+    ceiling, auto = streams * batch_n / t['products'], streams * batch_n / t['auto']
+    return dict(device=str(device), arch=model.config['arch'], n_hidden=model.config['n_hidden'],
+                n_layers=model.config['n_layers'], emb_sz=model.config['emb_sz'], vocab_sz=len(vocab),
+                torch_threads=torch.get_num_threads(), threads_single=threads[1], threads_batch=threads[streams],
+                load_avg_1min_at_start=round(load, 2), precision='fp32',
                 single_stream_chars_per_s=round(single, 1), plain_lstm_single_chars_per_s=round(plain1, 1),
-                ratio_single_to_plain_lstm=round(single / plain1, 2),
-                time_ratio_4000_to_2000=round(t['full'] / t['half'], 3),
-                batch_streams=streams, batch_precision=batch_precision,
-                batch_chars_per_s=round(batch, 1), plain_lstm_batch_chars_per_s=round(plain_batch, 1),
+                ratio_single_to_plain_lstm=round(single / plain1, 2), step_products_single_chars_per_s=round(products1, 1),
+                ratio_single_to_ceiling=round(single / products1, 3), time_ratio_4000_to_2000=round(t['full'] / t['half'], 3),
+                batch_streams=streams, batch_chars_per_s=round(batch, 1), plain_lstm_batch_chars_per_s=round(plain_batch, 1),
                 ratio_batch_to_plain_lstm=round(batch / plain_batch, 2), ratio_batch_to_single=round(batch / single, 2),
-                step_products_batch_chars_per_s=round(products, 1),
-                ratio_products_to_plain_lstm_batch=round(products / plain_batch, 2),
+                step_products_batch_chars_per_s=round(ceiling, 1), ratio_batch_to_ceiling=round(batch / ceiling, 3),
+                ratio_products_to_plain_lstm_batch=round(ceiling / plain_batch, 2),
+                auto_batch_precision=CharStepper(model, _repeat_state(state, streams)).precision,
+                auto_batch_chars_per_s=round(auto, 1), ratio_auto_batch_to_fp32=round(auto / batch, 2),
                 naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),
                 ratio_kit_to_naive=round(t_naive / t_kit_naive_n, 1))
 

@@ -94,9 +94,10 @@ def learner_history(learn) -> dict:
     # bs is per process: a step trains bs * world_size * seq_len characters
     return dict(learn.history_recorder.state(), bs=int(dl.bs), world_size=max(num_distrib(), 1), seq_len=int(getattr(dl, 'seq_len', 0)),
                 baselines=baselines if baselines is not None else learner_baselines(learn),
-                device=str(model_device(learn.model)), precision=getattr(learn, 'precision', 'fp32'))
+                device=str(model_device(learn.model)), precision=getattr(learn, 'precision', 'fp32'),
+                bf16_speedup=getattr(learn, 'bf16_speedup', None))
 
-# %% ../nbs/10_callbacks.ipynb #02dc3dcb
+# %% ../nbs/10_callbacks.ipynb #f36eb094
 class StreamEpoch(Callback):
     "Tell the training loader which epoch it serves (a shuffled `CharStreamDL` draws the epoch's offset from it)."
     def before_train(self):

@@ -56,8 +56,9 @@ class NextCharPicker:
     def gumbel(self, shape):
         "The next step's Gumbel noise `(B, V)` (zero on greedy rows), from a block drawn `block` steps at a time."
         if self._next == self.block or self._noise.shape[1:] != shape:
-            e = torch.empty(self.block, *shape, device=self.inv_t.device).exponential_(generator=self.generator)
-            self._noise = e.clamp_min_(torch.finfo(e.dtype).tiny).log_().neg_().masked_fill_(self.greedy, 0.)
+            u = torch.empty(self.block, *shape, device=self.inv_t.device).uniform_(generator=self.generator)
+            e = u.clamp_min_(torch.finfo(u.dtype).tiny).log_().neg_()             # E = -log U is Exponential(1)
+            self._noise = e.log_().neg_().masked_fill_(self.greedy, 0.)             # g = -log E is Gumbel
             self._next = 0
         self._next += 1
         return self._noise[self._next - 1]

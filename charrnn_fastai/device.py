@@ -6,17 +6,23 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/device.html.md"""
 
 # %% ../nbs/04_device.ipynb #6db3487b
 from __future__ import annotations
+import time, warnings, functools
 import torch
 import torch.distributed as dist
+from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision
 from .core import *
+from .model import model_device
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'best_device', 'resolve_precision', 'precision_callbacks', 'is_distributed', 'mean_over_ranks',
+__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'best_device', 'best_time', 'bf16_speedup', 'resolve_precision',
+           'CPUMixedPrecision', 'use_precision', 'precision_callbacks', 'is_distributed', 'mean_over_ranks',
            'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+BF16_MIN_SPEEDUP = 1.3   # on a CPU, 'auto' picks bf16 only when its products run at least this much faster than fp32
+PROBE_ROWS = 1024        # a shape with more rows is timed on this many (the speed-up barely changes past a few hundred)
 
 def _mps_available() -> bool:
     mps = getattr(torch.backends, 'mps', None)
@@ -30,6 +36,33 @@ def best_device(device=None, # A device name ('cuda', 'cuda:1', 'mps', 'cpu') or
     if _mps_available(): return torch.device('mps')
     return torch.device('cpu')
 
+def best_time(f, # A function of no arguments
+              repeats:int=5, # Timed calls
+              warmup:int=1, # Untimed calls first (allocations, first-call costs)
+             ) -> float:
+    "The shortest wall time of `repeats` calls of `f`, in seconds: the run the rest of the machine disturbed least."
+    for _ in range(warmup): f()
+    best = float('inf')
+    for _ in range(repeats):
+        t = time.perf_counter(); f(); best = min(best, time.perf_counter() - t)
+    return best
+
+@functools.lru_cache(maxsize=None)
+def _cpu_bf16_speedup(m:int, k:int, n:int, threads:int) -> float:
+    a, b = torch.randn(min(m, PROBE_ROWS), k), torch.randn(k, n)
+    a16, b16 = a.bfloat16(), b.bfloat16()
+    few = min(len(a), 64)   # one small product first: a CPU that emulates bf16 is 40x slower, and that is answer enough
+    quick = best_time(lambda: a[:few] @ b, 1) / best_time(lambda: a16[:few] @ b16, 1)
+    if quick < 1 / 4: return quick
+    return best_time(lambda: a @ b, 3) / best_time(lambda: a16 @ b16, 3)
+
+def bf16_speedup(m:int, # Rows of the product (e.g. the batch size)
+                 k:int, # Inner dimension (e.g. the hidden size)
+                 n:int, # Columns (e.g. gates x hidden size)
+                ) -> float:
+    "How many times faster an `(m x k) @ (k x n)` product runs in bf16 than in fp32 on this CPU (measured once per shape)."
+    with torch.inference_mode(): return _cpu_bf16_speedup(int(m), int(k), int(n), torch.get_num_threads())
+
 def _native_bf16(device) -> bool:
     "Does this CUDA GPU compute bfloat16 natively (compute capability 8.0 or newer)?"
     return torch.cuda.get_device_capability(device)[0] >= 8
@@ -38,28 +71,60 @@ def _fp16_tensor_cores(device) -> bool:
     "Does this CUDA GPU have fp16 tensor cores (compute capability 7.0 or newer: V100, T4 and later)?"
     return torch.cuda.get_device_capability(device)[0] >= 7
 
-def _auto_precision(device) -> str:
+def _auto_precision(device, shape) -> str:
+    if device.type == 'cpu': return 'bf16' if shape is not None and bf16_speedup(*shape) >= BF16_MIN_SPEEDUP else 'fp32'
     if device.type != 'cuda': return 'fp32'
     return 'bf16' if _native_bf16(device) else 'fp16' if _fp16_tensor_cores(device) else 'fp32'
 
+def _check_16bit(precision, device, shape):
+    "Refuse what cannot run (fp16 on a CPU, 16-bit on MPS, bf16 on an old GPU); warn when a CPU's bf16 is slower."
+    if device.type == 'cpu':
+        if precision == 'fp16':
+            raise CharInputError("precision='fp16' on a CPU: no CPU multiplies fp16 faster, and fp16 needs loss scaling; "
+                                 "use precision='bf16', 'auto' or 'fp32'.")
+        if shape is not None and (s := bf16_speedup(*shape)) < 1:
+            warnings.warn(f"precision='bf16': on this CPU bf16 products run {1 / s:.1f}x slower than fp32 (measured); "
+                          "training goes on in bf16 as asked, but precision='auto' would be faster.", stacklevel=3)
+    elif device.type != 'cuda':
+        raise CharInputError(f"precision={precision!r} needs a CUDA GPU or a CPU and this run is on {device.type}; "
+                             "use precision='fp32' or 'auto'.")
+    elif precision == 'bf16' and not _native_bf16(device):
+        raise CharInputError(f"precision='bf16': this GPU ({torch.cuda.get_device_name(device)}) has no native "
+                             "bfloat16; use 'fp16' or 'fp32'.")
+
 def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
                       device=None, # The training device (default: `best_device()`)
+                      shape:tuple|None=None, # On a CPU: the `(m, k, n)` product that dominates the work, to time
                      ) -> str:
-    "The precision to train in: 'auto' is bf16 on a GPU with native bf16, fp16 on one with fp16 tensor cores only, else fp32."
+    "The precision to train in: 'auto' is bf16 or fp16 on GPUs that have them, bf16 on a CPU where it measures faster."
     if precision not in PRECISIONS: raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = best_device(device)
-    if precision == 'auto': return _auto_precision(device)
-    if precision == 'fp32': return precision
-    if device.type != 'cuda':
-        raise CharInputError(f"precision={precision!r} needs a CUDA GPU and this run is on {device.type}; use precision='fp32' or 'auto'.")
-    if precision == 'bf16' and not _native_bf16(device):
-        raise CharInputError(f"precision='bf16': this GPU ({torch.cuda.get_device_name(device)}) has no native bfloat16; use 'fp16' or 'fp32'.")
+    if precision == 'auto': return _auto_precision(device, shape)
+    if precision != 'fp32': _check_16bit(precision, device, shape)
     return precision
 
+class CPUMixedPrecision(Callback):
+    "bf16 autocast on a CPU, as fastai's `MixedPrecision` (CUDA only) does on a GPU: predictions back in fp32 for the loss."
+    order = MixedPrecision.order
+    def before_batch(self): self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
+    def after_pred(self): self.learn.pred = self.pred.float()
+    def after_loss(self): self.autocast.__exit__(None, None, None)
+
+def use_precision(learn, # A learner
+                  precision:str, # 'fp32', 'bf16' or 'fp16' (as returned by `resolve_precision`)
+                 ):
+    "Train `learn` in `precision` from now on: its precision callbacks replaced, `learn.precision` set."
+    learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, (MixedPrecision, CPUMixedPrecision))])
+    learn.add_cbs(precision_callbacks(precision, model_device(learn.model)))
+    learn.precision = precision
+    return learn
+
 def precision_callbacks(precision:str, # 'fp32', 'bf16' or 'fp16' (as returned by `resolve_precision`)
+                        device=None, # The training device (default: `best_device()`)
                        ) -> list:
-    "fastai's `MixedPrecision` callback for 'bf16' and 'fp16', nothing for 'fp32'."
-    return [] if precision == 'fp32' else [MixedPrecision(amp_mode=precision)]
+    "The callbacks for `precision` on `device`: fastai's `MixedPrecision` on a GPU, `CPUMixedPrecision` on a CPU."
+    if precision == 'fp32': return []
+    return [CPUMixedPrecision()] if best_device(device).type == 'cpu' else [MixedPrecision(amp_mode=precision)]
 
 # %% ../nbs/04_device.ipynb #0017
 def is_distributed() -> bool:

@@ -257,7 +257,7 @@ def load_charrnn(path, # A file written by `save_charrnn` (or `charrnn-train`)
     return CharRNNBundle(model.to(device or 'cpu').eval(), vocab, config, obj.get('history') or {}, meta, path,
                          sha256=file_sha256(path))
 
-# %% ../nbs/08_export.ipynb #ef1640f1
+# %% ../nbs/08_export.ipynb #fb625946
 def _corpus_line(c) -> str:
     if not c: return 'not recorded'
     if isinstance(c, str): return c
@@ -270,8 +270,9 @@ def _arch_line(c:dict) -> str:
 
 def _training_line(h:dict) -> str:
     if not h.get('train_losses'): return 'no history'
+    speedup = f" (bf16 products {h['bf16_speedup']:.1f}x fp32 there, measured)" if h.get('bf16_speedup') else ''
     return (f"{len(h.get('values', []))} epoch(s), {len(h['train_losses']):,} steps, bs {h.get('bs', '?')} x seq_len "
-            f"{h.get('seq_len', '?')}, on {h.get('device', '?')} in {h.get('precision', '?')}")
+            f"{h.get('seq_len', '?')}, on {h.get('device', '?')} in {h.get('precision', '?')}{speedup}")
 
 def _valid_line(h:dict) -> str:
     names, values = h.get('names', []), h.get('values', [])

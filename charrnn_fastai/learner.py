@@ -150,7 +150,7 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
                      lr:float|None=None, # Default peak learning rate (`fit_one_cycle(n)`, `fit_time(seconds)`); None: the device's
                      device=None, # 'cuda', 'mps', 'cpu' or a `torch.device`; None: the best available
-                     precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 on a GPU that has it, else fp32)
+                     precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 where it is measured or known fast)
                      checks:bool=True, # Add the training callbacks: throughput, baselines and stuck-loss warnings, NaN stop
                      metrics=None, # Default: accuracy and bits per character
                      cbs=None, # Extra callbacks
@@ -158,19 +158,22 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
                     ) -> CharLearner:
     "A `CharLearner` with a `CharRNN` sized to `dls.vocab` (new, or grown from `init_from`), with the state reset and clipping."
     device = best_device(device)
-    precision = resolve_precision(precision, device)
     arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot, tie_weights=tie_weights)
     parent = None if init_from is None else parent_model(init_from)
     if parent is None: model = _new_model(dls.vocab, device, dropout=dropout, **arch_args)
     else: model = grow_from(parent, dls.vocab, arch_args, dropout)
     model = model.to(device)
     device = model_device(model)   # 'cuda' made concrete: 'cuda:0'
+    c = model.config               # the product that dominates a training step: the recurrent one, at every step
+    shape = (dls.train.bs, c['n_hidden'], GATE_ROWS[c['arch']] * c['n_hidden'])
+    precision = resolve_precision(precision, device, shape)
     # the learner's own loaders on its device: the caller's `dls` stay where they are
     if dls.device is None or torch.device(dls.device) != device: dls = _on_device(dls, device)
     cbs = ([ModelResetter(), StreamEpoch(), HistoryRecorder()] + ([GradientClip(clip)] if clip else [])
-           + precision_callbacks(precision) + (training_callbacks() if checks else []) + list(L(cbs)))
+           + precision_callbacks(precision, device) + (training_callbacks() if checks else []) + list(L(cbs)))
     metrics = [accuracy, bits_per_char] if metrics is None else metrics
     lr = ifnone(lr, device_defaults(device)['lr'])
     learn = CharLearner(dls, model, loss_func=CrossEntropyLossFlat(), lr=lr, metrics=metrics, cbs=cbs, **kwargs)
     learn.precision, learn.parent = precision, None if parent is None else lineage(parent)
+    learn.bf16_speedup = bf16_speedup(*shape) if device.type == 'cpu' else None   # measured once, cached: free here
     return learn

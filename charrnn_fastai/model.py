@@ -15,7 +15,7 @@ from fastai.torch_core import Module
 # %% auto #0
 __all__ = ['STATES', 'GATE_ROWS', 'cell_step', 'VanillaRNN', 'CharRNN', 'unwrap_model', 'model_device', 'eval_mode']
 
-# %% ../nbs/03_model.ipynb #1a52de79
+# %% ../nbs/03_model.ipynb #636c6f06
 STATES = dict(lstm=('h', 'c', 'i', 'f', 'g', 'o'), gru=('h', 'r', 'z', 'n'), rnn=('h',))   # what one step holds, per arch
 GATE_ROWS = dict(lstm=4, gru=3, rnn=1)   # rows of W_ih and W_hh per hidden unit: one block per gate, in PyTorch's order
 
@@ -28,17 +28,18 @@ def cell_step(arch:str, # 'lstm', 'gru' or 'rnn'
               gates:bool=False, # Also return the gates, `{name: (B, H)}` (names as in `STATES`)
              ):
     "One step of the recurrence, from its pre-activations: `(h, c)` after it (`c` None but for an LSTM), and the gates."
+    H = h.shape[-1]                                              # the gates are blocks of H columns, in PyTorch's order
     if arch == 'gru':
-        (ir, iz, i_n), (hr, hz, h_n) = gi.chunk(3, 1), gh.chunk(3, 1)
-        r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
-        n = tanh(torch.addcmul(i_n, r, h_n))                    # n = tanh(gi_n + r * gh_n)
+        r = (gi[:, :H] + gh[:, :H]).sigmoid()
+        z = (gi[:, H:2*H] + gh[:, H:2*H]).sigmoid()
+        n = tanh(torch.addcmul(gi[:, 2*H:], r, gh[:, 2*H:]))     # n = tanh(gi_n + r * gh_n)
         h, st = torch.lerp(n, h, z), dict(r=r, z=z, n=n)         # h' = n + z * (h - n) = (1 - z) * n + z * h
     else:
         pre = gi if gh is None else gi + gh
         if arch == 'rnn': h, st = tanh(pre), {}
         else:
-            s = pre.sigmoid()                                    # one call for the three sigmoid gates (g's is unused)
-            i, f, o, g = *s.chunk(4, 1)[:2], s.chunk(4, 1)[3], tanh(pre.chunk(4, 1)[2])
+            s = pre.sigmoid()                                    # one call for the three sigmoid gates (g's part is unused)
+            i, f, g, o = s[:, :H], s[:, H:2*H], tanh(pre[:, 2*H:3*H]), s[:, 3*H:]
             c = torch.addcmul(f * c, i, g)                       # c' = f * c + i * g
             h, st = o * tanh(c), dict(i=i, f=f, g=g, o=o)        # h' = o * tanh(c')
     return (h, c, st) if gates else (h, c)
@@ -72,7 +73,9 @@ class VanillaRNN(Module):
         return x, torch.stack(last)
 
 # %% ../nbs/03_model.ipynb #0009
-def _detach(h): return tuple(o.detach() for o in h) if isinstance(h, tuple) else h.detach()
+def _detach(h, dtype):
+    "`h` detached, in `dtype`: the state kept between batches stays in the weights' precision (fp32) under autocast."
+    return tuple(o.detach().to(dtype) for o in h) if isinstance(h, tuple) else h.detach().to(dtype)
 
 class CharRNN(Module):
     "Character language model: embedding or one-hot input, RNN/GRU/LSTM layers, linear head; stateful across batches."
@@ -123,7 +126,7 @@ class CharRNN(Module):
         h = self.hidden
         if h is not None and _batch_size(h) != x.shape[0]: h = None   # a batch of another size starts fresh
         logits, h = self.run(x, h)
-        self.hidden = _detach(h)
+        self.hidden = _detach(h, self.head.weight.dtype)
         return logits
 
     def reset(self):
@@ -137,7 +140,7 @@ class CharRNN(Module):
 
 def _batch_size(h): return (h[0] if isinstance(h, tuple) else h).shape[1]
 
-# %% ../nbs/03_model.ipynb #a03347c7
+# %% ../nbs/03_model.ipynb #c7cc74c4
 def unwrap_model(model):
     "The module inside a `DistributedDataParallel` (or `DataParallel`) wrapper; `model` itself otherwise."
     return model.module if hasattr(model, 'module') else model

@@ -148,7 +148,7 @@ class SaveCheckpoints(Callback):
                     pct_train=float(learn.pct_train), time_trained=None if budget is None else float(budget.trained),
                     plan=to_plain(self.plan), model=to_plain(model.state_dict()), opt=_opt_state(learn.opt),
                     hidden=hidden, torch_rng=torch.get_rng_state(), cuda_rng=_cuda_rng_state(),
-                    shuffle_seed=getattr(learn.dls.train, 'seed', None),
+                    shuffle_seed=getattr(learn.dls.train, 'seed', None), precision=getattr(learn, 'precision', 'fp32'),
                     vocab=learn.dls.vocab.to_dict(), config=dict(model.config), history=to_plain(learner_history(learn)))
 
     def save(self, epoch:int, batch:int) -> Path:
@@ -182,6 +182,8 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
     learn.opt.load_state_dict(opt)
     learn.history_recorder.load_state(ckpt['history'])
     if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']   # the same offsets, epoch by epoch
+    if ckpt.get('precision', getattr(learn, 'precision', 'fp32')) != getattr(learn, 'precision', 'fp32'):
+        use_precision(learn, ckpt['precision'])                # the precision the run chose, not a new measurement
     if 'torch_rng' in ckpt: torch.set_rng_state(ckpt['torch_rng'])
     _set_cuda_rng_state(ckpt.get('cuda_rng'))   # older checkpoints have none
 
@@ -310,16 +312,15 @@ def _estimate_epochs(learn, seconds, n):
     steps = len(dl) if hasattr(dl, 'world_size') else max(1, len(dl) // max(num_distrib(), 1))
     x, y = dl.one_batch()
     x, y = x.to(model_device(model)), y.to(model_device(model))
-    mp = getattr(learn, 'mixed_precision', None)
+    p = getattr(learn, 'precision', 'fp32')
     cuda = x.device.type == 'cuda'
     model.train()
     times = []
     for i in range(n + 1):
         t = time.perf_counter()
-        if mp is not None:
-            with torch.autocast('cuda', dtype=torch.bfloat16 if mp.amp_mode.value == 'bf16' else torch.float16):
-                loss = learn.loss_func(model.run(x)[0].float(), y)
-        else: loss = learn.loss_func(model.run(x)[0], y)
+        with torch.autocast(x.device.type, dtype=torch.bfloat16 if p == 'bf16' else torch.float16, enabled=p != 'fp32'):
+            logits = model.run(x)[0]
+        loss = learn.loss_func(logits.float(), y)
         loss.backward()
         if cuda: torch.cuda.synchronize(x.device)   # the model's GPU, not the current one
         if i: times.append(time.perf_counter() - t)
