@@ -39,7 +39,8 @@ bits_per_char = BitsPerChar()
 class HistoryRecorder(Callback):
     "Keep raw per-step training losses, learning rates and the epoch table across every `fit`."
     order = Recorder.order + 1
-    def __init__(self): self.train_losses, self.lrs, self.names, self.values, self.valid_steps, self._pending = [], [], [], [], [], []
+    def __init__(self):
+        self.train_losses, self.lrs, self.names, self.values, self.valid_steps, self._pending = [], [], [], [], [], []
 
     def before_epoch(self): self._trained = False
     def after_batch(self):
@@ -81,18 +82,19 @@ def _plain(v): return None if v is None else float(v)
 def learner_baselines(learn, # A learner with character `DataLoaders`
                       split:str='train', # 'train': the training text's baselines; 'valid': the validation text's
                      ) -> dict:
-    "Uniform, unigram and bigram baselines of `learn`'s training (or validation) text, in nats/char (see `char_baselines`)."
+    "Uniform, unigram, bigram baselines (nats/char) of `learn`'s training or validation text; see `char_baselines`."
     if split not in ('train', 'valid'): raise CharInputError(f"split={split!r}: use 'train' or 'valid'.")
     dl = learn.dls.train if split == 'train' else learn.dls.valid
     # under DDP the training loader holds one rank's share of the text; `all_ids` is all of it
     return char_baselines(getattr(dl, 'all_ids', dl.ids), len(learn.dls.vocab))
 
 def learner_history(learn) -> dict:
-    "The training history of `learn` (see `HistoryRecorder`) with bs, world_size, seq_len, the data's baselines, device and precision."
+    "`learn`'s training history (`HistoryRecorder`) with bs, world_size, seq_len, data baselines, device, precision."
     dl = learn.dls.train
     baselines = getattr(learn, 'baselines', None)   # a `CharLearner` computes them once and keeps them
     # bs is per process: a step trains bs * world_size * seq_len characters
-    return dict(learn.history_recorder.state(), bs=int(dl.bs), world_size=max(num_distrib(), 1), seq_len=int(getattr(dl, 'seq_len', 0)),
+    return dict(learn.history_recorder.state(),
+                bs=int(dl.bs), world_size=max(num_distrib(), 1), seq_len=int(getattr(dl, 'seq_len', 0)),
                 baselines=baselines if baselines is not None else learner_baselines(learn),
                 device=str(model_device(learn.model)), precision=getattr(learn, 'precision', 'fp32'),
                 bf16_speedup=getattr(learn, 'bf16_speedup', None))
@@ -203,7 +205,8 @@ class BaselineChecks(Callback):
 
     def before_fit(self):
         self.warned = set()
-        if self.show and not self.shown and self.learn.logger is not noop:   # `validate` also sends before_fit, silenced
+        # `validate` also sends before_fit, silenced
+        if self.show and not self.shown and self.learn.logger is not noop:
             b = _learner_baselines(self.learn)
             self.learn.logger(f"Baselines (nats/char): uniform ln V = {b['uniform']:.3f}, unigram {b['unigram']:.3f}, "
                               f"bigram {b['bigram']:.3f}. A model using context beats the bigram.")
@@ -211,22 +214,27 @@ class BaselineChecks(Callback):
 
     def after_epoch(self):
         rec = self.learn.recorder
-        if self.learn.train_iter < self.min_steps or 'valid_loss' not in rec.metric_names or not rec.values or not rec.values[-1]: return
-        loss, b, steps = float(rec.values[-1][rec.metric_names.index('valid_loss') - 1]), self.valid_baselines(), self.learn.train_iter
+        if (self.learn.train_iter < self.min_steps or 'valid_loss' not in rec.metric_names
+                or not rec.values or not rec.values[-1]): return
+        loss = float(rec.values[-1][rec.metric_names.index('valid_loss') - 1])
+        b, steps = self.valid_baselines(), self.learn.train_iter
         if loss > b['unigram'] - self.tol: self._warn('unigram',
-            f"after {steps} steps the validation loss {loss:.3f} is not below the validation text's unigram entropy {b['unigram']:.3f} nats/char: "
+            f"after {steps} steps the validation loss {loss:.3f} is not below "
+            f"the validation text's unigram entropy {b['unigram']:.3f} nats/char: "
             "the model has only learned letter frequencies. Likely causes: the inputs are not reaching the model "
             "(constant or zeroed inputs), or the targets are misaligned (not the inputs shifted by one character); "
             "or the learning rate is far too low.")
         elif loss > b['bigram'] - self.tol: self._warn('bigram',
-            f"after {steps} steps the validation loss {loss:.3f} is not below the validation text's bigram entropy {b['bigram']:.3f} nats/char: "
+            f"after {steps} steps the validation loss {loss:.3f} is not below "
+            f"the validation text's bigram entropy {b['bigram']:.3f} nats/char: "
             "the model only sees the current character. Likely causes: the hidden state is not carried through the "
             "sequence (reset or zeroed every step, or seq_len=1); or too few steps or too low a learning rate.")
 
     def valid_baselines(self) -> dict:
         "The validation text's own baselines, which the validation loss is compared with (computed once per loader)."
         dl = self.learn.dls.valid
-        if getattr(self, '_valid_for', None) is not dl: self._valid_b, self._valid_for = learner_baselines(self.learn, 'valid'), dl
+        if getattr(self, '_valid_for', None) is not dl:
+            self._valid_b, self._valid_for = learner_baselines(self.learn, 'valid'), dl
         return self._valid_b
 
     def _warn(self, kind, msg):
@@ -244,9 +252,10 @@ class StopOnNonFinite(Callback):
         if not self.training or bool(torch.isfinite(self.learn.loss).all()): return
         ckpt = getattr(getattr(self.learn, 'save_checkpoints', None), 'last_path', None)
         msg = (f"Training stopped at epoch {self.epoch}, step {self.train_iter}: the loss is {float(self.learn.loss)}. "
-               "The model keeps the weights of the last good step" + (f"; the last good checkpoint is {ckpt}" if ckpt else "") +
-               ". Likely causes: a learning rate too high (try a tenth), gradient clipping off (clip=None), "
-               "fp16 overflow (use precision='bf16' or 'fp32'), or bad values in the data.")
+               "The model keeps the weights of the last good step"
+               + (f"; the last good checkpoint is {ckpt}" if ckpt else "")
+               + ". Likely causes: a learning rate too high (try a tenth), gradient clipping off (clip=None), "
+                 "fp16 overflow (use precision='bf16' or 'fp32'), or bad values in the data.")
         self.learn.stop_reason = msg
         warnings.warn(msg, NonFiniteLossWarning)
         raise CancelFitException()
@@ -269,14 +278,16 @@ class SampleEachEpoch(Callback):
                  show:bool=True, # Print the samples (they are kept in `.samples` either way)
                  seed:int|None=0, # Seed for reproducible samples (None: random)
                 ):
-        self.prime, self.n, self.temperatures, self.every, self.show, self.seed = prime, n, temperatures, every, show, seed
+        self.prime, self.n, self.temperatures = prime, n, temperatures
+        self.every, self.show, self.seed = every, show, seed
         self.samples = []
 
     def after_epoch(self):
         if (self.epoch + 1) % self.every: return
         vocab = self.learn.dls.vocab
         prime = ''.join(c for c in self.prime if c in vocab)
-        texts = sample(unwrap_model(self.learn.model), vocab, prime, n=self.n, temperature=list(self.temperatures), seed=self.seed)
+        texts = sample(unwrap_model(self.learn.model), vocab, prime, n=self.n, temperature=list(self.temperatures),
+                       seed=self.seed)
         for t, text in zip(self.temperatures, [texts] if isinstance(texts, str) else texts):
             self.samples.append(dict(epoch=self.epoch, temperature=t, text=text[len(prime):]))
             if self.show: print(f'--- epoch {self.epoch}, temperature {t} ---\n{text}')

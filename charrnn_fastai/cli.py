@@ -52,7 +52,7 @@ def _flag_type(hint) -> tuple:
 def command_parser(fn, # The command function: its documented signature gives the arguments
                    prog:str, # The command's name, for its usage and error lines
                   ) -> argparse.ArgumentParser:
-    "An argparse parser for `fn`: a positional argument per parameter without a default, a flag (both spellings) per other."
+    "An argparse parser for `fn`: a positional argument per parameter without a default, else a flag (both spellings)."
     p = argparse.ArgumentParser(prog=prog, description=(fn.__doc__ or '').strip())
     hints, docs = get_type_hints(fn, include_extras=True), docments(fn)
     for name, param in inspect.signature(fn).parameters.items():
@@ -92,7 +92,8 @@ def check_out_folder(out) -> Path:
     if out.exists() and not out.is_dir():
         raise CharInputError(f"--out {out} is a file, not a folder; pass --out a folder (it is created if needed).")
     p = _nearest_existing(out)
-    if not p.is_dir(): raise CharInputError(f"cannot create --out {out}: {p} is a file; pass --out a path not under a file.")
+    if not p.is_dir():
+        raise CharInputError(f"cannot create --out {out}: {p} is a file; pass --out a path not under a file.")
     if not os.access(p, os.W_OK | os.X_OK):
         raise CharInputError(f"cannot write in {p} (permission denied); pass --out a folder you can write to.")
     return out
@@ -100,12 +101,14 @@ def check_out_folder(out) -> Path:
 def check_out_file(out, suffix:str) -> Path:
     "Raise `CharInputError` unless `out` is a file (ending in `suffix`) that can be written; creates nothing."
     out = Path(out)
-    if out.is_dir(): raise CharInputError(f"--out {out} is a folder; pass --out a file name, e.g. {out/('model' + suffix)}.")
+    if out.is_dir():
+        raise CharInputError(f"--out {out} is a folder; pass --out a file name, e.g. {out/('model' + suffix)}.")
     if out.suffix.lower() != suffix: raise CharInputError(f"--out {out}: give a file name ending in {suffix}.")
     p = _nearest_existing(out.parent)
     if not p.is_dir(): raise CharInputError(f"cannot write --out {out}: {p} is a file, not a folder.")
     if not os.access(p, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CharInputError(f"cannot write --out {out} (permission denied); pass --out a file in a folder you can write to.")
+        raise CharInputError(f"cannot write --out {out} (permission denied); "
+                             "pass --out a file in a folder you can write to.")
     return out
 
 def check_model_path(model, # What the user passed as MODEL

@@ -51,7 +51,7 @@ def atomic_write(path, # The file to write; its folder is created if needed
 
 # %% ../nbs/00_core.ipynb #9791d59b
 def to_plain(o, # Dicts, lists, tuples, `L`s, numbers, strings, numpy values and tensors, nested
-             for_json:bool=False, # True: tensors to lists, tuples to lists, str keys only (for JSON); False: tensors kept on the CPU
+             for_json:bool=False, # True (JSON): tensors, tuples to lists, str keys only; False: tensors kept on the CPU
              where:str='value', # What to call `o` in an error message
             ):
     "`o` in plain Python types (dict, list, str, int, float, bool, None), or a `TypeError` that says where it is not."
@@ -67,9 +67,11 @@ def to_plain(o, # Dicts, lists, tuples, `L`s, numbers, strings, numpy values and
         bad = [k for k in o if for_json and not isinstance(k, str)]
         if bad: raise TypeError(f"{where}: key {bad[0]!r} is not a str; JSON holds str keys only.")
         return {k: to_plain(v, for_json, f'{where}[{k!r}]') for k, v in o.items()}
-    if isinstance(o, tuple) and not for_json: return tuple(to_plain(v, for_json, f'{where}[{i}]') for i, v in enumerate(o))
+    if isinstance(o, tuple) and not for_json:
+        return tuple(to_plain(v, for_json, f'{where}[{i}]') for i, v in enumerate(o))
     if isinstance(o, (list, tuple, L)): return [to_plain(v, for_json, f'{where}[{i}]') for i, v in enumerate(o)]
-    raise TypeError(f"{where}: a {type(o).__name__} is not a plain type; store dicts, lists, str, numbers and None only.")
+    raise TypeError(f"{where}: a {type(o).__name__} is not a plain type; "
+                    "store dicts, lists, str, numbers and None only.")
 
 # %% ../nbs/00_core.ipynb #061ccfb0
 def kit_version() -> str:

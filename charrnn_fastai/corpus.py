@@ -48,16 +48,25 @@ def looks_binary(raw:bytes, # The first bytes of a file
     if controls > 0.01 * len(head): return f"{controls} control bytes in its first {len(head):,} bytes"
     return None
 
-def _missing(path): return CharDataError(f"{path}: no such file or folder; check the path, or use a built-in corpus ('stdlib', 'shakespeare').")
-def _unreadable(path, e): return CharDataError(f"{path}: cannot be read ({e.strerror or e}); check its permissions, or copy it somewhere readable.")
-def _binary(path, why): return CharDataError(f"{path}: looks like a binary file ({why}); pass a text file (for a folder, pick text files with a glob such as '*.txt').")
+def _missing(path):
+    return CharDataError(f"{path}: no such file or folder; "
+                         "check the path, or use a built-in corpus ('stdlib', 'shakespeare').")
+def _unreadable(path, e):
+    return CharDataError(f"{path}: cannot be read ({e.strerror or e}); "
+                         "check its permissions, or copy it somewhere readable.")
+def _binary(path, why):
+    return CharDataError(f"{path}: looks like a binary file ({why}); "
+                         "pass a text file (for a folder, pick text files with a glob such as '*.txt').")
 def _empty(path): return CharDataError(f"{path}: the file is empty (0 bytes); pass a file with some text in it.")
 def _blank(path): return CharDataError(f"{path}: the file holds only whitespace; pass a file with some text in it.")
-def _bad_encoding(encoding): return CharDataError(f"unknown encoding {encoding!r}; use a Python codec name such as 'utf-8', 'cp1252' or 'latin-1'.")
+def _bad_encoding(encoding):
+    return CharDataError(f"unknown encoding {encoding!r}; "
+                         "use a Python codec name such as 'utf-8', 'cp1252' or 'latin-1'.")
 
 def _undecodable(path, encoding, offset, byte):
-    return CharDataError(f"{path}: byte {offset:,} (0x{byte:02x}) is not valid {encoding}; pass the file's real encoding, "
-                         f"e.g. --encoding cp1252 (encoding='cp1252' in Python), or latin-1 to accept any bytes.")
+    return CharDataError(f"{path}: byte {offset:,} (0x{byte:02x}) is not valid {encoding}; "
+                         f"pass the file's real encoding, e.g. --encoding cp1252 (encoding='cp1252' in Python), "
+                         f"or latin-1 to accept any bytes.")
 
 def _check_encoding(encoding):
     try: codecs.lookup(encoding)
@@ -78,10 +87,11 @@ def read_text_file(path, # A text file
                    encoding:str='utf-8', # Its encoding (any Python codec name)
                    newline:str='normalize', # 'normalize' turns \r\n and \r into \n; 'keep' leaves them
                   ) -> str:
-    "The text of `path`, checked: a `CharDataError` when it is missing, unreadable, empty, blank, binary or not in `encoding`."
+    "The text of `path`, checked: `CharDataError` if missing, unreadable, empty, blank, binary or not in `encoding`."
     path = Path(path)
     _check_encoding(encoding)
-    if path.is_dir(): raise CharDataError(f"{path}: is a folder; pass a text file, or load_corpus(folder) to read the text files in it.")
+    if path.is_dir(): raise CharDataError(f"{path}: is a folder; pass a text file, "
+                                          "or load_corpus(folder) to read the text files in it.")
     raw = _read_bytes(path)
     if not raw: raise _empty(path)
     why = looks_binary(raw, encoding)
@@ -98,7 +108,7 @@ def iter_text_chunks(path, # A text file
                      newline:str='normalize', # 'normalize' or 'keep' (see `read_text_file`)
                      chunk_bytes:int=1<<22, # Bytes read per step
                     ):
-    "Yield the text of `path` in pieces of about `chunk_bytes`, decoded and normalised, checking it as `read_text_file` does."
+    "Yield `path`'s text in pieces of about `chunk_bytes`, decoded and normalised, checked as `read_text_file` does."
     path = Path(path)
     _check_encoding(encoding)
     if not path.exists(): raise _missing(path)
@@ -135,7 +145,7 @@ def read_folder(path, # A folder
                 encoding:str='utf-8', # Encoding of every file
                 newline:str='normalize', # 'normalize' or 'keep'
                ) -> str:
-    "The text files under `path` (recursive, sorted by relative path, hidden ones skipped) matching `glob`, joined by `sep`."
+    "The text files under `path` matching `glob` (recursive, hidden skipped, sorted by relative path), joined by `sep`."
     path = Path(path)
     if not path.is_dir(): raise _missing(path)
     files = sorted((p for p in path.rglob(glob) if p.is_file() and not _hidden(p.relative_to(path))),
@@ -149,7 +159,8 @@ def read_folder(path, # A folder
         if text.isspace(): skipped += 1; continue
         texts.append(text)
     if not texts:
-        raise CharDataError(f"{path}: no text files matching {glob!r} ({len(files)} file(s) found, {skipped} empty or binary); "
+        raise CharDataError(f"{path}: no text files matching {glob!r} "
+                            f"({len(files)} file(s) found, {skipped} empty or binary); "
                             f"pass a folder holding text files, or another glob (--glob '*.txt').")
     return sep.join(texts)
 
@@ -196,14 +207,14 @@ def on_rank0_first():
     if group and rank != 0: dist.barrier()
     try: yield
     finally:
-        if group and rank == 0: dist.barrier()   # also when rank 0 failed: the others try, and fail with their own message
+        if group and rank == 0: dist.barrier()   # also if rank 0 failed: the others try, and fail with their own error
 
 def download_url(url:str, # An http(s) URL
                  dest=None, # Where to save it (default: the cache's downloads folder)
                  sha256:str|None=None, # The expected SHA-256 hex digest, when known
                  progress:bool=True, # Show a progress bar
                 ) -> Path:
-    "Download `url` once (to `dest` or the cache) and return its path; the file appears only when complete and verified."
+    "Download `url` once (to `dest` or the cache) and return its path; the file appears only if complete and verified."
     dest = Path(dest) if dest is not None else cache_dir()/'downloads'/_url_filename(url)
     with on_rank0_first(): return _download(url, dest, sha256, progress)
 
@@ -213,8 +224,8 @@ def _download(url, dest, sha256, progress):
     try: torch.hub.download_url_to_file(url, str(dest), hash_prefix=sha256, progress=progress)
     except RuntimeError as e:
         if 'hash' not in str(e): raise
-        raise CharDataError(f"{url}: the download does not match its SHA-256 checksum; try again, or download it yourself "
-                            f"and pass the file's path.") from None
+        raise CharDataError(f"{url}: the download does not match its SHA-256 checksum; "
+                            f"try again, or download it yourself and pass the file's path.") from None
     except (OSError, ValueError, http.client.HTTPException) as e:
         reason = getattr(e, 'reason', None) or e
         raise CharDataError(f"{url}: cannot be downloaded ({reason}); check the address and the connection, "
@@ -261,13 +272,14 @@ def shakespeare_path() -> Path:
     "Path to Tiny Shakespeare, checked: `$CHARRNN_DATA/tinyshakespeare.txt` if set, else the cache (downloading once)."
     if DATA_ENV in os.environ:
         p = Path(os.environ[DATA_ENV])/'tinyshakespeare.txt'
-        if not p.exists(): raise CharDataError(f"{p}: not found; ${DATA_ENV} must name a folder holding tinyshakespeare.txt.")
+        if not p.exists():
+            raise CharDataError(f"{p}: not found; ${DATA_ENV} must name a folder holding tinyshakespeare.txt.")
         return _check_local_copy(p)
     return download_url(SHAKESPEARE_URL, dest=cache_dir()/'tinyshakespeare.txt', sha256=SHAKESPEARE_SHA256)
 
 BUILTIN_CORPORA = {'stdlib': stdlib_corpus, 'shakespeare': lambda: read_text_file(shakespeare_path())}
 
-def load_corpus(source='stdlib', # A built-in name ('stdlib', 'shakespeare'), a file, a folder, a list of files, or a URL
+def load_corpus(source='stdlib', # A built-in name ('stdlib', 'shakespeare'), a file, a folder, a list of files or a URL
                 encoding:str='utf-8', # Encoding of files
                 glob:str='*', # For a folder: only files matching this pattern
                 sep:str=DOC_SEP, # For a folder or a list: put between documents

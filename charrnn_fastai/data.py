@@ -62,7 +62,7 @@ class CharVocab:
     def __init__(self,
                  chars, # The characters (any iterable; sorted and de-duplicated here)
                  unknown:str='error', # Policy for unseen characters: 'error' or 'replace'
-                 replacement:str|None=None, # With unknown='replace': the character to use (default: ' ' if in vocab, else the first)
+                 replacement:str|None=None, # With 'replace': the stand-in (default: ' ' if in vocab, else the first)
                 ):
         self.itos = sorted(set(chars))
         if not self.itos: raise CharDataError("the vocabulary is empty; build it from a non-empty text.")
@@ -70,7 +70,8 @@ class CharVocab:
         self.stoi = {c:i for i,c in enumerate(self.itos)}
         self.unknown = unknown
         self.replacement = replacement if replacement is not None else (' ' if ' ' in self.stoi else self.itos[0])
-        if self.replacement not in self.stoi: raise CharInputError(f"replacement {self.replacement!r} is not in the vocab.")
+        if self.replacement not in self.stoi:
+            raise CharInputError(f"replacement {self.replacement!r} is not in the vocab.")
         self._codes = np.array([ord(c) for c in self.itos], dtype=np.uint32)   # id -> code point
         self._lut = np.full(max(256, int(self._codes.max()) + 1), -1, dtype=np.int32)   # code point -> id, -1 if unseen
         self._lut[self._codes] = np.arange(len(self._codes))
@@ -83,8 +84,8 @@ class CharVocab:
         present = np.flatnonzero(counts)
         if len(present) > warn_over:
             rarest = present[np.argsort(counts[present], kind='stable')[:10]]
-            warnings.warn(f"the vocabulary has {len(present)} characters (over {warn_over}): binary data, or a script that needs "
-                          f"more text? The rarest: {''.join(chr(c) for c in rarest)!r} "
+            warnings.warn(f"the vocabulary has {len(present)} characters (over {warn_over}): binary data, "
+                          f"or a script that needs more text? The rarest: {''.join(chr(c) for c in rarest)!r} "
                           f"(counts {[int(counts[c]) for c in rarest]}).", stacklevel=2)
         return cls([chr(c) for c in present], **kwargs)
 
@@ -94,7 +95,8 @@ class CharVocab:
         return cls.from_counts(char_counts(text), **kwargs)
 
     def __len__(self): return len(self.itos)
-    def __repr__(self): return f"CharVocab({len(self)} chars: {''.join(self.itos)[:60]!r}{'...' if len(self)>60 else ''})"
+    def __repr__(self):
+        return f"CharVocab({len(self)} chars: {''.join(self.itos)[:60]!r}{'...' if len(self)>60 else ''})"
     def __eq__(self, other): return isinstance(other, CharVocab) and self.itos == other.itos
     def __contains__(self, c): return c in self.stoi
 
@@ -127,8 +129,8 @@ class CharVocab:
             if unseen.any():
                 if self.unknown == 'error':
                     missing = ''.join(chr(c) for c in np.unique(codes[unseen]))
-                    raise CharDataError(f"{len(missing)} character(s) not in the vocab: {missing[:40]!r}; use text the model "
-                                        f"was trained on, or CharVocab(..., unknown='replace').")
+                    raise CharDataError(f"{len(missing)} character(s) not in the vocab: {missing[:40]!r}; "
+                                        f"use text the model was trained on, or CharVocab(..., unknown='replace').")
                 ids[unseen] = self.stoi[self.replacement]
             out[i:i + len(ids)] = ids
         return out
@@ -171,13 +173,14 @@ class CharStreamDL(TfmdDL):
                  shuffle:bool=False, # Start each epoch at a random offset in [0, seq_len), so window boundaries move
                  ids=None, # Or: the encoded text directly, one 1-d tensor
                  vocab:CharVocab|None=None, # Used to decode batches in `show_batch` (default: found in `dataset`)
-                 seed:int|None=None, # With `shuffle`: each epoch's offset comes from this and the epoch (None: drawn now)
+                 seed:int|None=None, # With `shuffle`: seeds each epoch's offset, with the epoch (None: drawn now)
                  **kwargs):
         if ids is None: ids = _concat_ids(dataset)
         # A plain tensor (not a fastai subclass): slicing it is the whole cost of a batch, so keep it cheap.
         self.ids = torch.as_tensor(ids).as_subclass(torch.Tensor)
         self.seq_len, self.vocab = seq_len, ifnone(vocab, _find_vocab(dataset))
-        self.seed = random.randint(0, 2**31 - 1) if seed is None else int(seed)   # `random`: what fastai's set_seed seeds
+        # `random`: what fastai's set_seed seeds
+        self.seed = random.randint(0, 2**31 - 1) if seed is None else int(seed)
         self.epoch, self.offset, self.pass_start, self._start, self._ending = 0, 0, 0, 0, False
         self._set_streams(bs, 0, shuffle)
         kwargs['num_workers'] = 0   # batches are slices of one tensor: worker processes would only add start-up cost
@@ -187,12 +190,12 @@ class CharStreamDL(TfmdDL):
 
     def _set_streams(self, bs, offset, shuffle):
         "Lay the text out as `bs` rows, each row one contiguous stream, starting at `offset`."
-        # -1: the last character has no next one; with shuffle, keep room for any offset so every epoch has the same length
+        # -1: the last character has no next one; with shuffle, keep room for any offset so all epochs are equally long
         n = len(self.ids) - 1 - (self.seq_len - 1 if shuffle else 0)
         self.stream_len = n // bs
         if self.stream_len < 1:
-            raise CharDataError(f"a text of {len(self.ids):,} characters is too short for bs={bs}, seq_len={self.seq_len}; "
-                                f"use a smaller bs or seq_len, or more text.")
+            raise CharDataError(f"a text of {len(self.ids):,} characters is too short "
+                                f"for bs={bs}, seq_len={self.seq_len}; use a smaller bs or seq_len, or more text.")
         used = bs * self.stream_len
         self.x_streams = self.ids[offset:offset + used].view(bs, self.stream_len)   # views: nothing is copied
         self.y_streams = self.ids[offset + 1:offset + used + 1].view(bs, self.stream_len)
@@ -245,7 +248,8 @@ class CharStreamDL(TfmdDL):
         "Show `max_n` rows of a batch as decoded text: the input and the target, shifted by one."
         import pandas as pd
         x, y = b if b is not None else self.one_batch()
-        rows = [(self.decode_text(x[i][:trunc_at]), self.decode_text(y[i][:trunc_at])) for i in range(min(max_n, len(x)))]
+        rows = [(self.decode_text(x[i][:trunc_at]), self.decode_text(y[i][:trunc_at]))
+                for i in range(min(max_n, len(x)))]
         df = pd.DataFrame(rows, columns=['input', 'target'])
         if show: _display(df)
         return df
@@ -255,7 +259,8 @@ class CharStreamDL(TfmdDL):
         import pandas as pd
         x, y = b[0], b[1]
         preds = out.argmax(-1) if out.ndim == 3 else out
-        rows = [tuple(self.decode_text(t[i][:trunc_at].cpu()) for t in (x, y, preds)) for i in range(min(max_n, len(x)))]
+        rows = [tuple(self.decode_text(t[i][:trunc_at].cpu()) for t in (x, y, preds))
+                for i in range(min(max_n, len(x)))]
         df = pd.DataFrame(rows, columns=['input', 'target', 'prediction'])
         if show: _display(df)
         return df
@@ -281,7 +286,8 @@ class CharNumericalize(Transform):
         if self.vocab is None and items is not None:   # fastai passes the training items only
             counts = np.zeros(256, dtype=np.int64)
             for o in items:
-                if not isinstance(o, (torch.Tensor, np.ndarray)): counts = _merge_counts(counts, char_counts(self._text(o)))
+                if not isinstance(o, (torch.Tensor, np.ndarray)):
+                    counts = _merge_counts(counts, char_counts(self._text(o)))
             self.vocab = CharVocab.from_counts(counts, unknown=self.unknown)
     def _text(self, o): return read_text_file(o, self.encoding) if isinstance(o, Path) else o
     def encodes(self, o:str|Path):
@@ -292,7 +298,7 @@ class CharNumericalize(Transform):
 
 def CharStreamBlock(vocab:CharVocab|None=None, # The vocab; built from the training items when None
                     encoding:str='utf-8', # Encoding of items that are file paths
-                    unknown:str='error', # For a vocab built here: 'error' or 'replace' for validation characters unseen in training
+                    unknown:str='error', # For a vocab built here: 'error' or 'replace' for characters not in training
                    ):
     "A `TransformBlock` for character streams: `CharNumericalize` items, batched by `CharStreamDL`."
     return TransformBlock(type_tfms=CharNumericalize(vocab, encoding, unknown), dl_type=CharStreamDL)
@@ -304,8 +310,9 @@ def _check_not_blank(counts, path):
     if all(chr(c).isspace() for c in np.flatnonzero(counts)): raise _blank(path)
 
 def _map_ids(path:Path, dtype:np.dtype, n:int) -> torch.Tensor:
-    "The ids in the cache file `path`, memory-mapped copy-on-write (nothing is read until used; torch needs a writable array)."
-    with open(path, 'rb') as f: mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)   # our own mapping: its methods are public
+    "The ids in the cache file `path`, memory-mapped copy-on-write (read only when used; torch needs a writable array)."
+    # Our own mapping: its methods are public
+    with open(path, 'rb') as f: mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
     # Batches read `bs` short stretches far apart: tell the OS not to read ahead megabytes around each one
     if hasattr(mm, 'madvise') and hasattr(mmap, 'MADV_RANDOM'): mm.madvise(mmap.MADV_RANDOM)
     return torch.from_numpy(np.frombuffer(mm, dtype=dtype, count=n))   # the array keeps the mapping alive
@@ -315,14 +322,15 @@ def encode_file(path, # A (large) text file
                 encoding:str='utf-8', # The file's encoding
                 newline:str='normalize', # 'normalize' or 'keep'
                 chunk_bytes:int=1<<22, # Bytes read per step
-                base_vocab:CharVocab|None=None, # With `vocab=None`: start from this vocab and add the file's new characters
+                base_vocab:CharVocab|None=None, # With `vocab=None`: this vocab plus the file's new characters
                ):
     "Encode `path` once into a cache file of ids and memory-map it: returns `(ids, vocab, sha256 of the text)`."
     path = Path(path)
     if not path.is_file(): raise _missing(path)
     st = path.stat()
     key = repr(('v2', str(path.resolve()), st.st_size, st.st_mtime_ns, codecs.lookup(encoding).name, newline,
-                None if vocab is None else vocab.to_dict()['chars'], None if base_vocab is None else base_vocab.to_dict()['chars']))
+                None if vocab is None else vocab.to_dict()['chars'],
+                None if base_vocab is None else base_vocab.to_dict()['chars']))
     ids_path = cache_dir()/'encoded'/f"{path.name[:60]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ids"
     meta_path = ids_path.with_suffix('.json')
     with on_rank0_first():   # under DDP rank 0 encodes, the others then read its finished cache
@@ -332,7 +340,8 @@ def encode_file(path, # A (large) text file
 def _file_vocab(path, base_vocab, encoding, newline, chunk_bytes) -> CharVocab:
     "The vocab of a file, from a first pass that counts its characters (plus `base_vocab`'s, when given)."
     counts = np.zeros(256, dtype=np.int64)
-    for text in iter_text_chunks(path, encoding, newline, chunk_bytes): counts = _merge_counts(counts, char_counts(text))
+    for text in iter_text_chunks(path, encoding, newline, chunk_bytes):
+        counts = _merge_counts(counts, char_counts(text))
     _check_not_blank(counts, path)
     if base_vocab is None: return CharVocab.from_counts(counts)
     return base_vocab.add(chr(c) for c in np.flatnonzero(counts))
@@ -364,12 +373,13 @@ class CharDataLoaders(DataLoaders):
 
     def new(self, **kwargs):
         "These loaders with some settings changed, e.g. `dls.new(bs=16)`."
-        res = CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path, device=kwargs.get('device', self.device))
+        res = CharDataLoaders(*[dl.new(**kwargs) for dl in self.loaders], path=self.path,
+                              device=kwargs.get('device', self.device))
         res.corpus = self.corpus
         return res
 
 def text_sha256(text:str) -> str:
-    "The SHA-256 of `text` in UTF-8 (hashed in chunks): `sha256sum` of a UTF-8 file with `\\n` line ends gives the same."
+    "The SHA-256 of `text` in UTF-8 (hashed in chunks): `sha256sum` of a UTF-8 file with `\\n` newlines gives the same."
     h = hashlib.sha256()
     for i in range(0, len(text), CHUNK_CHARS): h.update(text[i:i + CHUNK_CHARS].encode('utf-8', 'surrogatepass'))
     return h.hexdigest()
@@ -398,7 +408,8 @@ def _too_small(name, n, bs, seq_len, valid_pct):
                          f"need at least {min_chars(bs, seq_len, valid_pct):,}; {fix}.")
 
 def _source_name(source) -> str:
-    if isinstance(source, (list, tuple)): return f"{len(source)} files ({Path(source[0]).name}, ...)" if source else 'the list of files'
+    if isinstance(source, (list, tuple)):
+        return f"{len(source)} files ({Path(source[0]).name}, ...)" if source else 'the list of files'
     return str(source)
 
 def _read_ids(name, source, text, vocab, base_vocab, encoding, glob, memmap_bytes) -> tuple:
@@ -407,7 +418,8 @@ def _read_ids(name, source, text, vocab, base_vocab, encoding, glob, memmap_byte
     if big is not None: return encode_file(big, vocab, encoding, base_vocab=base_vocab)
     if text is None: text = load_corpus(source, encoding=encoding, glob=glob)
     try:
-        if vocab is None: vocab = CharVocab.from_text(text) if base_vocab is None else base_vocab.add(base_vocab.unknown_chars(text))
+        if vocab is None:
+            vocab = CharVocab.from_text(text) if base_vocab is None else base_vocab.add(base_vocab.unknown_chars(text))
         return torch.from_numpy(vocab.encode(text)), vocab, text_sha256(text)
     except CharDataError as e: raise CharDataError(f"{name}: {e}") from None
 
@@ -424,7 +436,7 @@ def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of fil
              shuffle:bool=False, # Random start offset each training epoch
              device=None, # Where batches go (default: fastai's default device)
              vocab:CharVocab|None=None, # Use this vocab instead of building one from the text
-             base_vocab:CharVocab|None=None, # Or: a parent model's vocab, plus the text's characters it lacks (fine-tuning)
+             base_vocab:CharVocab|None=None, # Or: a parent model's vocab plus the text's new characters (fine-tuning)
              text:str|None=None, # Or: the text itself, instead of `source`
              encoding:str='utf-8', # Encoding of files
              glob:str='*', # For a folder: only files matching this pattern
@@ -441,7 +453,8 @@ def char_dls(source='stdlib', # A built-in name, a file, a folder, a list of fil
     cut = int(n * (1 - valid_pct))
     if n < min_chars(bs, seq_len, valid_pct): raise _too_small(name, n, bs, seq_len, valid_pct)
     dblock = DataBlock(blocks=CharStreamBlock(vocab), splitter=IndexSplitter([1]))
-    dls = dblock.dataloaders([ids[:cut], ids[cut:]], bs=bs, seq_len=seq_len, shuffle=shuffle, device=device, vocab=vocab, **kwargs)
+    dls = dblock.dataloaders([ids[:cut], ids[cut:]], bs=bs, seq_len=seq_len, shuffle=shuffle, device=device,
+                             vocab=vocab, **kwargs)
     dls = CharDataLoaders(*dls.loaders, path=dls.path, device=dls.device)
     dls.corpus = dict(source='text' if name == 'the text' else name, n_chars=n, sha256=sha)
     return dls

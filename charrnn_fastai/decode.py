@@ -24,7 +24,7 @@ __all__ = ['SINGLE_THREAD_WORK', 'filter_logits', 'NextCharPicker', 'start_char'
 # %% ../nbs/06_decode.ipynb #0013
 def filter_logits(z, # Scores (B, V), already divided by the temperature
                   top_k:int|None=None, # Keep the k highest scores per row
-                  top_p:float|None=None, # Keep the smallest set of highest-probability characters holding at least this mass
+                  top_p:float|None=None, # Keep the fewest most-probable characters holding at least this mass
                  ):
     "Set the scores outside the top-k and the top-p nucleus to -inf (ties go to the lower index, as with argmax)."
     if (top_k is None or top_k >= z.shape[-1]) and (top_p is None or top_p >= 1): return z
@@ -33,11 +33,11 @@ def filter_logits(z, # Scores (B, V), already divided by the temperature
     if top_k is not None: drop[:, top_k:] = True
     if top_p is not None and top_p < 1:
         p = sorted_z.masked_fill(drop, float('-inf')).softmax(-1)   # the nucleus of what top-k kept
-        drop |= (p.cumsum(-1) - p) >= top_p                          # the mass before this character already reaches top_p
+        drop |= (p.cumsum(-1) - p) >= top_p                          # the mass before this one already reaches top_p
     return z.masked_fill(drop.scatter(-1, order, drop), float('-inf'))
 
 class NextCharPicker:
-    "Choose the next character of each stream from its logits: temperature (0: greedy), top-k, top-p, a local random generator."
+    "Pick each stream's next character from its logits: temperature (0: greedy), top-k, top-p, a local generator."
     def __init__(self,
                  temperatures, # One temperature per stream (B values); 0 means argmax
                  top_k:int|None=None, # Keep only the k most likely characters
@@ -91,9 +91,12 @@ def _is_int(v, least): return isinstance(v, int) and not isinstance(v, bool) and
 
 def _check_beam(beam_width, length_penalty, spell):
     if not _is_int(beam_width, 1):
-        raise CharInputError(f"{spell('beam_width', beam_width)}: use an integer >= 1 (1 is greedy), or None to sample.")
-    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)) or not math.isfinite(length_penalty):
-        raise CharInputError(f"{spell('length_penalty', length_penalty)}: use a number, e.g. 0 (raw) or 1 (per character).")
+        raise CharInputError(f"{spell('beam_width', beam_width)}: use an integer >= 1 (1 is greedy), "
+                             "or None to sample.")
+    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float))
+            or not math.isfinite(length_penalty)):
+        raise CharInputError(f"{spell('length_penalty', length_penalty)}: use a number, "
+                             "e.g. 0 (raw) or 1 (per character).")
 
 def check_sample_args(vocab:CharVocab, # The model's vocab (the prime's characters must be in it)
                       prime:str='', # Text to start from
@@ -109,7 +112,8 @@ def check_sample_args(vocab:CharVocab, # The model's vocab (the prime's characte
                      ) -> list:
     "Check every sampling argument before anything runs: the temperatures as a list, or a one-line `CharInputError`."
     temps = _temperatures(temperature, spell)
-    if precision not in STEP_PRECISIONS: raise CharInputError(f"{spell('precision', precision)}: use 'auto', 'fp32' or 'bf16'.")
+    if precision not in STEP_PRECISIONS:
+        raise CharInputError(f"{spell('precision', precision)}: use 'auto', 'fp32' or 'bf16'.")
     if not _is_int(n, 0): raise CharInputError(f"{spell('n', n)}: the number of characters must be an integer >= 0.")
     if top_k is not None and not _is_int(top_k, 1):
         raise CharInputError(f"{spell('top_k', top_k)}: use an integer >= 1 (1 is greedy), or None.")
@@ -119,12 +123,12 @@ def check_sample_args(vocab:CharVocab, # The model's vocab (the prime's characte
     if beam_width is not None:
         _check_beam(beam_width, length_penalty, spell)
         if top_k is not None or top_p is not None or n_samples != 1 or len(temps) > 1:
-            raise CharInputError(f"{spell('beam_width', beam_width)}: beam search makes the one most likely text; drop top_k, "
-                                 "top_p, n_samples and extra temperatures, or sample instead.")
+            raise CharInputError(f"{spell('beam_width', beam_width)}: beam search makes the one most likely text; "
+                                 "drop top_k, top_p, n_samples and extra temperatures, or sample instead.")
     if not isinstance(prime, str): raise CharInputError(f"prime must be a str, not {type(prime).__name__}.")
     missing = vocab.unknown_chars(prime)
-    if missing: raise CharDataError(f"the prime has {len(missing)} character(s) the model never saw: {''.join(missing)[:40]!r}; "
-                                    "remove them or use characters from its vocab.")
+    if missing: raise CharDataError(f"the prime has {len(missing)} character(s) the model never saw: "
+                                    f"{''.join(missing)[:40]!r}; remove them or use characters from its vocab.")
     return temps
 
 @contextmanager
@@ -245,7 +249,7 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            top_p:float|None=None, # Sample only within the nucleus holding this probability, in (0, 1]
            n_samples:int=1, # Samples per temperature, made together in one batch
            seed:int|None=None, # Random seed for reproducible samples (a local generator)
-           stream=None, # True: print live; or a function called with each new piece (and the sample's index when several)
+           stream=None, # True: print live; or a function called with each new piece (and the sample's index if several)
            stop:str|None=None, # End a sample once it contains this string (kept at its end)
            precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto' is fp32
            beam_width:int|None=None, # Beam search instead of sampling: keep this many most likely texts per step
@@ -253,7 +257,8 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            return_logprob:bool=False, # Also return the log-probability in nats of each text (model at temperature 1)
           ):
     "`prime` plus `n` new characters: a `str`, a `list` for several, `(text(s), logprob(s))` with `return_logprob`."
-    temps = check_sample_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision, beam_width, length_penalty)
+    temps = check_sample_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision,
+                              beam_width, length_penalty)
     if beam_width is not None:
         text, lp = beam_search(model, vocab, prime, n, beam_width, length_penalty, stop, precision)
         if stream is True: printer = LivePrinter(prime=prime); printer(text[len(prime):]); printer.close()
@@ -286,10 +291,12 @@ def sample_stream(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   precision:str='auto', # 'fp32', 'bf16' or 'auto', as in `sample`
                  ):
     "Like `sample`, as a generator: yields each new character (`(i, char)` pairs when several samples)."
-    temps = check_sample_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision)   # now, not at the first `next`
+    # Checked now, not at the first `next`
+    temps = check_sample_args(vocab, prime, n, temperature, top_k, top_p, n_samples, precision)
     several = len(temps) * n_samples > 1
     def gen():
-        for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1, precision=precision):
+        for i, piece in _pieces(model, vocab, prime, n, temps, top_k, top_p, n_samples, seed, stop, chunk=1,
+                                precision=precision):
             yield (i, piece) if several else piece
     return gen()
 
@@ -318,8 +325,8 @@ def beam_search(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
         stepper, scores = CharStepper(model, hidden, precision=precision), torch.zeros(1, dtype=torch.float64)
         logits = logits[:, -1]
         for t in range(n):
-            flat = (scores[:, None] + _log_probs(logits)).flatten()   # (beams * V): each beam's text, one character longer
-            best = flat.sort(descending=True, stable=True).indices[:beam_width]   # a tie goes to the lower index, as argmax
+            flat = (scores[:, None] + _log_probs(logits)).flatten()   # (beams * V): each beam's text, one char longer
+            best = flat.sort(descending=True, stable=True).indices[:beam_width]   # ties: lower index first, as argmax
             beams, chars = (best // V).tolist(), (best % V).tolist()
             cand = [(float(flat[j]), live[b][1] + [c]) for j, b, c in zip(best.tolist(), beams, chars)]
             keep = [j for j, (_, seq) in enumerate(cand) if not stops(seq)]
@@ -327,7 +334,7 @@ def beam_search(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
             live = [cand[j] for j in keep]
             if not live or t == n - 1 or len(done) >= beam_width: break
             scores = torch.tensor([c[0] for c in live], dtype=torch.float64)
-            stepper.reorder(torch.tensor([beams[j] for j in keep], device=device))   # each carries on from its beam's state
+            stepper.reorder(torch.tensor([beams[j] for j in keep], device=device))   # each resumes its beam's state
             logits = stepper(torch.tensor([chars[j] for j in keep], device=device))
     score, seq = max(done + live, key=lambda c: c[0] / max(len(c[1]), 1) ** length_penalty)
     return prime + vocab.decode(seq), float(score)
@@ -341,7 +348,7 @@ def sample_refeed(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                   seed:int|None=None, # Random seed
                   counter:dict|None=None, # If given, counter['fed'] adds up the characters fed to the model
                  ) -> str:
-    "The naive sampler, for comparison: every step re-runs the whole text so far from a zero state (as fastai's `predict` does)."
+    "The naive sampler, for comparison: each step re-runs the text so far from a zero state, like fastai's `predict`."
     temps = check_sample_args(vocab, prime, n, temperature)
     device = model_device(model)
     ids = torch.from_numpy(vocab.encode(prime or start_char(vocab)).astype(np.int64)).to(device)

@@ -60,7 +60,7 @@ def bf16_speedup(m:int, # Rows of the product (e.g. the batch size)
                  k:int, # Inner dimension (e.g. the hidden size)
                  n:int, # Columns (e.g. gates x hidden size)
                 ) -> float:
-    "How many times faster an `(m x k) @ (k x n)` product runs in bf16 than in fp32 on this CPU (measured once per shape)."
+    "The speedup of an `(m x k) @ (k x n)` product in bf16 over fp32 on this CPU (measured once per shape)."
     with torch.inference_mode(): return _cpu_bf16_speedup(int(m), int(k), int(n), torch.get_num_threads())
 
 def _native_bf16(device) -> bool:
@@ -80,8 +80,8 @@ def _check_16bit(precision, device, shape):
     "Refuse what cannot run (fp16 on a CPU, 16-bit on MPS, bf16 on an old GPU); warn when a CPU's bf16 is slower."
     if device.type == 'cpu':
         if precision == 'fp16':
-            raise CharInputError("precision='fp16' on a CPU: no CPU multiplies fp16 faster, and fp16 needs loss scaling; "
-                                 "use precision='bf16', 'auto' or 'fp32'.")
+            raise CharInputError("precision='fp16' on a CPU: no CPU multiplies fp16 faster, "
+                                 "and fp16 needs loss scaling; use precision='bf16', 'auto' or 'fp32'.")
         if shape is not None and (s := bf16_speedup(*shape)) < 1:
             warnings.warn(f"precision='bf16': on this CPU bf16 products run {1 / s:.1f}x slower than fp32 (measured); "
                           "training goes on in bf16 as asked, but precision='auto' would be faster.", stacklevel=3)
@@ -97,14 +97,15 @@ def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
                       shape:tuple|None=None, # On a CPU: the `(m, k, n)` product that dominates the work, to time
                      ) -> str:
     "The precision to train in: 'auto' is bf16 or fp16 on GPUs that have them, bf16 on a CPU where it measures faster."
-    if precision not in PRECISIONS: raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
+    if precision not in PRECISIONS:
+        raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = best_device(device)
     if precision == 'auto': return _auto_precision(device, shape)
     if precision != 'fp32': _check_16bit(precision, device, shape)
     return precision
 
 class CPUMixedPrecision(Callback):
-    "bf16 autocast on a CPU, as fastai's `MixedPrecision` (CUDA only) does on a GPU: predictions back in fp32 for the loss."
+    "bf16 autocast on a CPU, as fastai's `MixedPrecision` (CUDA only) on a GPU: predictions back in fp32 for the loss."
     order = MixedPrecision.order
     def before_batch(self): self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
     def after_pred(self): self.learn.pred = self.pred.float()

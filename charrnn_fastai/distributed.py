@@ -24,7 +24,8 @@ from .model import unwrap_model, model_device
 from .device import is_distributed, mean_over_ranks, sum_over_ranks, max_over_ranks, any_rank, from_rank0
 from .device import best_device
 # the collective helpers live in `device`, which every callback module builds on; this module offers them too
-_all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
+_all_ = ['unwrap_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank',
+         'from_rank0']
 
 # %% auto #0
 __all__ = ['shard_bounds', 'DistributedCharStreamDL', 'CharDistributedTrainer', 'skipped_on_this_rank', 'char_to_distributed',
@@ -43,8 +44,8 @@ def shard_bounds(n_chars:int, # Length of the encoded text
     "Start and end (exclusive) of rank `rank`'s contiguous slice when the text is `world_size * bs` streams."
     stream_len = (n_chars - 1 - room) // (world_size * bs)   # -1: the last character has no target
     if stream_len < 1:
-        raise CharDataError(f"a text of {n_chars:,} characters is too short for {world_size} processes x bs={bs} streams; "
-                            f"use a smaller bs, fewer processes, or more text.")
+        raise CharDataError(f"a text of {n_chars:,} characters is too short for {world_size} processes x bs={bs} "
+                            f"streams; use a smaller bs, fewer processes, or more text.")
     start = rank * bs * stream_len
     return start, start + bs * stream_len + 1 + room      # +1: the target of the slice's last character
 
@@ -62,10 +63,13 @@ class DistributedCharStreamDL(CharStreamDL):
                  world_size:int|None=None, # Number of processes (default: from `WORLD_SIZE`)
                  **kwargs): # Passed to `CharStreamDL` (`seed`: the same on every rank, for the same offsets)
         if ids is None: ids = torch.cat([torch.as_tensor(o[0] if isinstance(o, tuple) else o) for o in dataset])
-        self.all_ids, self.rank, self.world_size = ids, ifnone(rank, rank_distrib()), max(ifnone(world_size, num_distrib()), 1)
-        if not 0 <= self.rank < self.world_size: raise ValueError(f"rank={self.rank} is outside world_size={self.world_size}.")
+        self.all_ids, self.rank = ids, ifnone(rank, rank_distrib())
+        self.world_size = max(ifnone(world_size, num_distrib()), 1)
+        if not 0 <= self.rank < self.world_size:
+            raise ValueError(f"rank={self.rank} is outside world_size={self.world_size}.")
         start, end = shard_bounds(len(ids), bs, self.rank, self.world_size, room=seq_len - 1 if shuffle else 0)
-        super().__init__(dataset=dataset, bs=bs, seq_len=seq_len, shuffle=shuffle, ids=ids[start:end], vocab=vocab, **kwargs)
+        super().__init__(dataset=dataset, bs=bs, seq_len=seq_len, shuffle=shuffle, ids=ids[start:end], vocab=vocab,
+                         **kwargs)
 
     def new(self, dataset=None, **kwargs):
         "A copy with some settings changed (same rank, world size, whole text and seed unless given)."
@@ -99,7 +103,7 @@ def _rank0_only(cb) -> bool: return getattr(cb, 'rank0_only', False) or isinstan
 def skipped_on_this_rank(learn, # A learner, perhaps inside `char_to_distributed`
                          cb, # A callback about to be added (e.g. given to `fit(cbs=...)`)
                         ) -> bool:
-    "Is `cb` a `rank0_only` callback (or a progress bar) being added on a rank other than 0 while `learn` trains distributed?"
+    "Is `cb` a `rank0_only` callback (or a progress bar) added on a nonzero rank while `learn` trains distributed?"
     return getattr(learn, '_rank0_only_cbs', None) is not None and rank_distrib() != 0 and _rank0_only(cb)
 
 def char_to_distributed(learn, # The learner to train on every rank
@@ -138,9 +142,10 @@ def init_distributed(timeout_s:float=300, # Seconds a collective may wait for a 
 
 def rank_device(device=None, # 'cuda', 'cuda:1', 'mps', 'cpu' or a `torch.device`; None: the best available
                ) -> torch.device:
-    "This process's device: under a launcher on CUDA, `cuda:LOCAL_RANK` (for `device` None or 'cuda'); else `best_device(device)`."
+    "This rank's device: `cuda:LOCAL_RANK` under a CUDA launcher (`device` None or 'cuda'), else `best_device(device)`."
     d = best_device(device)
-    if d.type == 'cuda' and d.index is None and num_distrib() > 1: return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+    if d.type == 'cuda' and d.index is None and num_distrib() > 1:
+        return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
     return d
 
 def char_distrib_setup(device=None, # As for `rank_device`
@@ -153,8 +158,9 @@ def char_distrib_setup(device=None, # As for `rank_device`
 def require_launcher():
     "Fail with a one-line message when `--distributed` is used without a launcher (no `WORLD_SIZE` set)."
     if 'WORLD_SIZE' not in os.environ:
-        raise CharInputError("--distributed needs a launcher that starts the processes: torchrun --nproc_per_node N "
-                         "--no-python charrnn-train ... --distributed (or accelerate launch); see the 'Scaling out' page.")
+        raise CharInputError("--distributed needs a launcher that starts the processes: "
+                             "torchrun --nproc_per_node N --no-python charrnn-train ... --distributed "
+                             "(or accelerate launch); see the 'Scaling out' page.")
 
 class OutOfMemory(CharInputError):
     "The GPU ran out of memory: the settings ask for more than the device has; the message says which to lower."
@@ -163,23 +169,26 @@ _COMM = re.compile(r'connection|timed? ?out|timeout|broken pipe|socket|peer|gloo
 
 def is_comm_failure(e:BaseException) -> bool:
     "Is `e` a failure to talk to another process (a backend or network error, a lost connection, a timeout)?"
-    if isinstance(e, (dist.DistBackendError, dist.DistNetworkError, dist.DistStoreError, TimeoutError, ConnectionError)): return True
+    if isinstance(e, (dist.DistBackendError, dist.DistNetworkError, dist.DistStoreError,
+                      TimeoutError, ConnectionError)): return True
     return isinstance(e, RuntimeError) and not is_out_of_memory(e) and bool(_COMM.search(str(e)))
 
 def is_out_of_memory(e:BaseException) -> bool:
     "Is `e` a GPU (or CPU) out-of-memory error?"
-    return isinstance(e, torch.cuda.OutOfMemoryError) or (isinstance(e, RuntimeError) and 'out of memory' in str(e).lower())
+    return (isinstance(e, torch.cuda.OutOfMemoryError)
+            or (isinstance(e, RuntimeError) and 'out of memory' in str(e).lower()))
 
 def _first_line(e) -> str:
     s = str(e).strip()
-    return re.sub(r'^\[[^\]]*\]\s*', '', s.splitlines()[0])[:120] if s else type(e).__name__   # drop gloo's source-file prefix
+    # drop gloo's source-file prefix
+    return re.sub(r'^\[[^\]]*\]\s*', '', s.splitlines()[0])[:120] if s else type(e).__name__
 
 def _on_sigterm(signum, frame):
     raise DistributedFailure(f"rank {rank_distrib()}: stopped by the launcher (another process of the job failed); "
                              f"the last checkpoint is intact, resume with --resume.")
 
 def _move_learner(learn, device):
-    "Put `learn`'s model, batches and optimizer state on `device` (for a learner built before its rank's device was set)."
+    "Put `learn`'s model, batches and optimizer state on `device`, for a learner made before its rank's device was set."
     learn.model.to(device)
     learn.dls.to(device)
     if learn.opt is not None:
@@ -207,15 +216,17 @@ def char_distrib_ctx(learn, # The `CharLearner` to train on every rank
     except (RuntimeError, TimeoutError, ConnectionError) as e:
         if is_out_of_memory(e):
             failed = num_distrib() > 1
-            raise OutOfMemory(f"rank {rank_distrib()}: out of memory on {model_device(learn.model)} ({_first_line(e)}); "
-                              "lower --bs, --n-hidden or --seq-len (bs, n_hidden, seq_len), or use precision 'bf16' or 'fp16'.") from e
+            raise OutOfMemory(f"rank {rank_distrib()}: out of memory on {model_device(learn.model)} "
+                              f"({_first_line(e)}); lower --bs, --n-hidden or --seq-len (bs, n_hidden, seq_len), "
+                              "or use precision 'bf16' or 'fp16'.") from e
         if num_distrib() <= 1 or not is_comm_failure(e): raise   # anything else is a bug: its own traceback
         failed = True
-        raise DistributedFailure(f"rank {rank_distrib()}: lost contact with another process of the job ({_first_line(e)}); "
-                                 f"the last checkpoint is intact, resume with --resume.") from e
+        raise DistributedFailure(f"rank {rank_distrib()}: lost contact with another process of the job "
+                                 f"({_first_line(e)}); the last checkpoint is intact, resume with --resume.") from e
     finally:
         if old_handler is not None: signal.signal(signal.SIGTERM, old_handler)
-        if leave and not failed: _leave_process_group(together=finished)   # after a failure, leave it: a dead peer can block teardown
+        # after a failure, leave it: a dead peer can block teardown
+        if leave and not failed: _leave_process_group(together=finished)
 
 def _leave_process_group(together:bool):
     "Free what still holds the group's work, wait for the other ranks (`together`), then destroy the group."
@@ -254,7 +265,8 @@ def start_torchrun(args:list, # The program and its arguments
     env = dict(os.environ, OMP_NUM_THREADS=str(threads_per_proc), GLOO_SOCKET_IFNAME=loopback, MASTER_ADDR='127.0.0.1',
                PYTHONUNBUFFERED='1')
     cmd = torchrun_command(args, nproc_per_node=nproc_per_node, **kwargs)
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
 
 def wait_job(p:subprocess.Popen, # A job from `start_torchrun`
              timeout_s:float=120, # Kill the whole job (all its processes) after this many seconds

@@ -55,7 +55,8 @@ def save_charrnn(learn, # A `CharLearner` (or a loaded `CharRNNBundle`): anythin
                 library_version=kit_version(), torch_version=str(torch.__version__),
                 n_params=sum(p.numel() for p in model.parameters()))
     info.update(to_plain(getattr(learn, 'meta', None) or {}, for_json=True, where='meta'))   # a bundle keeps its own
-    info.update(to_plain(getattr(learn, 'provenance', None) or {}, for_json=True, where='provenance'))   # corpus, parent
+    # provenance: corpus, parent
+    info.update(to_plain(getattr(learn, 'provenance', None) or {}, for_json=True, where='provenance'))
     info.update(to_plain(meta or {}, for_json=True, where='meta'))
     fields = dict(config=model.config, vocab=learn.vocab.to_dict(), history=getattr(learn, 'history', None) or {},
                   meta=info)
@@ -212,7 +213,7 @@ def _read_model_file(path:Path) -> dict:
 
 # %% ../nbs/08_export.ipynb #0010
 class CharRNNBundle:
-    "A loaded model file: `.model` (eval mode), `.vocab`, `.config`, `.history`, `.meta`, `.sha256`; `.sample()`, `.score()`."
+    "A loaded model: `.model` (eval mode), `.vocab`, `.config`, `.history`, `.meta`, `.sha256`; `sample()`, `score()`."
     def __init__(self, model, vocab:CharVocab, config:dict, history:dict, meta:dict, path=None, sha256:str|None=None):
         self.model, self.vocab, self.config, self.history, self.meta = model, vocab, config, history, meta
         self.path, self.sha256 = path, sha256   # sha256: of the file it was loaded from
@@ -265,8 +266,10 @@ def _corpus_line(c) -> str:
 
 def _arch_line(c:dict) -> str:
     inputs = 'one-hot inputs' if c.get('one_hot') else f"embedding {c.get('emb_sz')}"
-    extras = [x for x, on in (('tied weights', c.get('tie_weights')), (f"dropout {c.get('dropout')}", c.get('dropout'))) if on]
-    return f"{c['arch']}, {c['n_layers']} layer(s) x {c['n_hidden']} hidden, {inputs}" + ''.join(f', {x}' for x in extras)
+    extras = [x for x, on in (('tied weights', c.get('tie_weights')),
+                              (f"dropout {c.get('dropout')}", c.get('dropout'))) if on]
+    return (f"{c['arch']}, {c['n_layers']} layer(s) x {c['n_hidden']} hidden, {inputs}"
+            + ''.join(f', {x}' for x in extras))
 
 def _training_line(h:dict) -> str:
     if not h.get('train_losses'): return 'no history'
@@ -285,12 +288,14 @@ def model_card(bundle:CharRNNBundle, # A loaded model file (`load_charrnn`)
     "What a model file is, in a few lines: architecture, parameters, vocab, corpus, lineage, training, validation loss."
     m, h, p = bundle.meta, bundle.history, bundle.meta.get('parent')
     chars = ''.join(bundle.vocab.itos)
-    parent = (f"sha256 {str(p.get('sha256'))[:16]}, vocab {p.get('vocab_sz', '?')}, corpus {_corpus_line(p.get('corpus'))}"
+    parent = (f"sha256 {str(p.get('sha256'))[:16]}, vocab {p.get('vocab_sz', '?')}, "
+              f"corpus {_corpus_line(p.get('corpus'))}"
               if p else 'none (trained from scratch)')
     rows = [('file', f"{bundle.path} (format {m.get('format_version', '?')}, sha256 {str(bundle.sha256)[:16]})"),
             ('model', _arch_line(bundle.config)), ('parameters', f"{m.get('n_params', 0):,}"),
             ('vocab', f"{len(bundle.vocab)} characters: {chars[:60]!r}{'...' if len(chars) > 60 else ''}"),
             ('corpus', _corpus_line(m.get('corpus'))), ('parent', parent), ('training', _training_line(h)),
             ('validation', _valid_line(h)),
-            ('saved', f"{m.get('saved_at', '?')} by charrnn-fastai {m.get('library_version', '?')}, torch {m.get('torch_version', '?')}")]
+            ('saved', f"{m.get('saved_at', '?')} by charrnn-fastai {m.get('library_version', '?')}, "
+                      f"torch {m.get('torch_version', '?')}")]
     return '\n'.join(f"{k:<11} {v}" for k, v in rows)

@@ -23,8 +23,10 @@ NEW_CHAR_P = 1e-4   # the most probability a new output character can have, in a
 def _new_ids(old:CharVocab, new:CharVocab) -> torch.Tensor:
     "The id in `new` of each character of `old`, in `old`'s order; an error if `new` lacks any of them."
     lost = [c for c in old.itos if c not in new.stoi]
-    if lost: raise CharInputError(f"the new vocab lacks {len(lost)} of the model's characters ({''.join(lost)[:20]!r}): "
-                                  "build the loaders with char_dls(..., base_vocab=model_vocab) so every old character stays.")
+    if lost:
+        raise CharInputError(f"the new vocab lacks {len(lost)} of the model's characters ({''.join(lost)[:20]!r}): "
+                             "build the loaders with char_dls(..., base_vocab=model_vocab) "
+                             "so every old character stays.")
     return torch.tensor([new.stoi[c] for c in old.itos])
 
 def _grow_rows(w, idx, n, fill):
@@ -38,7 +40,7 @@ def grow_model(model:CharRNN, # The parent model
                new_vocab:CharVocab, # A vocab holding every character of `old_vocab`, and perhaps more
                dropout:float|None=None, # The new model's dropout (None: the parent's)
               ) -> CharRNN:
-    "A copy of `model` for `new_vocab`: old characters keep their learned rows (moved to their new ids), new ones start small."
+    "A copy of `model` for `new_vocab`: old characters keep their learned rows, at new ids; new ones start small."
     idx, V0, V1 = _new_ids(old_vocab, new_vocab), len(old_vocab), len(new_vocab)
     config = dict(model.config, vocab_sz=V1, **({} if dropout is None else dict(dropout=dropout)))
     grown = CharRNN(**config).to(model_device(model))
@@ -47,14 +49,16 @@ def grow_model(model:CharRNN, # The parent model
         k = 'rnn.W_xh.0.weight' if config['arch'] == 'rnn' else 'rnn.weight_ih_l0'
         sd[k] = _grow_rows(sd[k].T, idx, V1, torch.zeros_like(sd[k][:, 0])).T.contiguous()
     else: sd['embed.weight'] = _grow_rows(sd['embed.weight'], idx, V1, sd['embed.weight'].mean(0))
-    head_w = sd['embed.weight'] if config['tie_weights'] else _grow_rows(sd['head.weight'], idx, V1, sd['head.weight'].mean(0))
+    head_w = (sd['embed.weight'] if config['tie_weights']
+              else _grow_rows(sd['head.weight'], idx, V1, sd['head.weight'].mean(0)))
     shift = math.log(NEW_CHAR_P * V0)                # with the mean row: at most NEW_CHAR_P, by Jensen's inequality
     sd['head.weight'], sd['head.bias'] = head_w, _grow_rows(sd['head.bias'], idx, V1, sd['head.bias'].mean() + shift)
     grown.load_state_dict(sd)
     return grown
 
 # %% ../nbs/09_finetune.ipynb #e6e9430d
-ARCH_KEYS = ('arch', 'n_hidden', 'n_layers', 'emb_sz', 'one_hot', 'tie_weights')   # what a fine-tuned model takes from its parent
+# What a fine-tuned model takes from its parent
+ARCH_KEYS = ('arch', 'n_hidden', 'n_layers', 'emb_sz', 'one_hot', 'tie_weights')
 
 def parent_model(init_from, # A model file's path, a `CharRNNBundle`, or anything with `.model` and `.vocab` (a learner)
                 ) -> CharRNNBundle:
@@ -63,8 +67,10 @@ def parent_model(init_from, # A model file's path, a `CharRNNBundle`, or anythin
     if isinstance(init_from, CharRNNBundle): return init_from
     if hasattr(init_from, 'model') and hasattr(init_from, 'vocab'):
         model = unwrap_model(init_from.model)
-        return CharRNNBundle(model, init_from.vocab, dict(model.config), {}, dict(getattr(init_from, 'provenance', {}) or {}))
-    raise CharInputError(f"init_from={init_from!r}: pass a model file's path, a loaded model (load_charrnn) or a learner.")
+        return CharRNNBundle(model, init_from.vocab, dict(model.config), {},
+                             dict(getattr(init_from, 'provenance', {}) or {}))
+    raise CharInputError(f"init_from={init_from!r}: pass a model file's path, "
+                         "a loaded model (load_charrnn) or a learner.")
 
 def lineage(parent:CharRNNBundle) -> dict:
     "What a fine-tuned model records of its parent: the parent file's SHA-256, its corpus and its vocab size."
@@ -79,8 +85,8 @@ def check_parent_arch(parent:CharRNNBundle, # From `parent_model`
     where = parent.path or 'the parent model'
     for k, v in asked.items():
         if v is not None and k in parent.config and v != parent.config[k]:
-            raise CharInputError(f"{spell(k, v)} contradicts {where}, whose {k} is {parent.config[k]!r}: leave it out to "
-                                 f"fine-tune that model, or train a new one without init_from.")
+            raise CharInputError(f"{spell(k, v)} contradicts {where}, whose {k} is {parent.config[k]!r}: "
+                                 f"leave it out to fine-tune that model, or train a new one without init_from.")
 
 def grow_from(parent:CharRNNBundle, # From `parent_model`
               vocab:CharVocab, # The new loaders' vocab (the parent's, grown: `char_dls(..., base_vocab=...)`)

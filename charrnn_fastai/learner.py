@@ -15,7 +15,8 @@ from fastai.learner import Learner
 from fastai.callback.core import CancelEpochException
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
-from fastai.callback.all import *   # patches fit_one_cycle and lr_find onto Learner; progress bars; ModelResetter, GradientClip
+# patches fit_one_cycle and lr_find onto Learner; progress bars; ModelResetter, GradientClip
+from fastai.callback.all import *
 from .core import *
 from .data import *
 from .model import *
@@ -43,7 +44,7 @@ class CharLearner(Learner):
         return super().__getattr__(k)
 
     def add_cb(self, cb):
-        "Add `cb` (fastai's `add_cb`), except a `rank0_only` callback on ranks other than 0 under DDP, e.g. one given to `fit`."
+        "Add `cb` as fastai does, except a `rank0_only` callback on a nonzero rank under DDP, e.g. one given to `fit`."
         if not isinstance(cb, type) and skipped_on_this_rank(self, cb): return self
         return super().add_cb(cb)
 
@@ -68,7 +69,7 @@ class CharLearner(Learner):
 
     @property
     def provenance(self) -> dict:
-        "What the model file records of where this model came from: the loaders' corpus and, when fine-tuned, the parent."
+        "What the model file records of where this model came from: the loaders' corpus and, if fine-tuned, the parent."
         found = dict(corpus=getattr(self.dls, 'corpus', None), parent=getattr(self, 'parent', None))
         return {k: v for k, v in found.items() if v is not None}
 
@@ -107,7 +108,8 @@ class CharLearner(Learner):
                  cbs=None, # Extra callbacks for this fit
                 ):
         "Fit with the one-cycle schedule stretched over a wall-clock budget of `seconds` (see `fit_time`)."
-        return fit_time(self, seconds, lr_max, div=div, div_final=div_final, pct_start=pct_start, wd=wd, moms=moms, cbs=cbs)
+        return fit_time(self, seconds, lr_max, div=div, div_final=div_final, pct_start=pct_start, wd=wd, moms=moms,
+                        cbs=cbs)
 
     @delegates(fit_with_checkpoints, but=['learn', 'epochs', 'lr', 'ckpt_dir'])
     def fit_with_checkpoints(self,
@@ -146,19 +148,20 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
                      one_hot:bool|None=None, # One-hot inputs instead of an embedding (None: no)
                      dropout:float|None=None, # Dropout between layers and before the head (None: 0, or `init_from`'s)
                      tie_weights:bool|None=None, # Share embedding and head weights (None: no)
-                     init_from=None, # Start from this model: a model file's path, a loaded model or a learner (see `finetune`)
+                     init_from=None, # Parent model: a model file's path, a loaded model or a learner (see `finetune`)
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
-                     lr:float|None=None, # Default peak learning rate (`fit_one_cycle(n)`, `fit_time(seconds)`); None: the device's
+                     lr:float|None=None, # Default peak learning rate of `fit_one_cycle`, `fit_time`; None: the device's
                      device=None, # 'cuda', 'mps', 'cpu' or a `torch.device`; None: the best available
-                     precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 where it is measured or known fast)
-                     checks:bool=True, # Add the training callbacks: throughput, baselines and stuck-loss warnings, NaN stop
+                     precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 where measured or known fast)
+                     checks:bool=True, # Add training callbacks: throughput, baselines and stuck-loss warnings, NaN stop
                      metrics=None, # Default: accuracy and bits per character
                      cbs=None, # Extra callbacks
                      **kwargs, # Passed to `Learner` (opt_func, wd, path, ...)
                     ) -> CharLearner:
-    "A `CharLearner` with a `CharRNN` sized to `dls.vocab` (new, or grown from `init_from`), with the state reset and clipping."
+    "A `CharLearner` with a `CharRNN` for `dls.vocab` (new, or grown from `init_from`), with state reset and clipping."
     device = best_device(device)
-    arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot, tie_weights=tie_weights)
+    arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot,
+                     tie_weights=tie_weights)
     parent = None if init_from is None else parent_model(init_from)
     if parent is None: model = _new_model(dls.vocab, device, dropout=dropout, **arch_args)
     else: model = grow_from(parent, dls.vocab, arch_args, dropout)

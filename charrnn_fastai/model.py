@@ -16,7 +16,7 @@ from fastai.torch_core import Module
 __all__ = ['STATES', 'GATE_ROWS', 'cell_step', 'VanillaRNN', 'CharRNN', 'unwrap_model', 'model_device', 'eval_mode']
 
 # %% ../nbs/03_model.ipynb #636c6f06
-STATES = dict(lstm=('h', 'c', 'i', 'f', 'g', 'o'), gru=('h', 'r', 'z', 'n'), rnn=('h',))   # what one step holds, per arch
+STATES = dict(lstm=('h', 'c', 'i', 'f', 'g', 'o'), gru=('h', 'r', 'z', 'n'), rnn=('h',))   # what a step holds, per arch
 GATE_ROWS = dict(lstm=4, gru=3, rnn=1)   # rows of W_ih and W_hh per hidden unit: one block per gate, in PyTorch's order
 
 def cell_step(arch:str, # 'lstm', 'gru' or 'rnn'
@@ -38,7 +38,7 @@ def cell_step(arch:str, # 'lstm', 'gru' or 'rnn'
         pre = gi if gh is None else gi + gh
         if arch == 'rnn': h, st = tanh(pre), {}
         else:
-            s = pre.sigmoid()                                    # one call for the three sigmoid gates (g's part is unused)
+            s = pre.sigmoid()                                    # one call for the 3 sigmoid gates (g's part is unused)
             i, f, g, o = s[:, :H], s[:, H:2*H], tanh(pre[:, 2*H:3*H]), s[:, 3*H:]
             c = torch.addcmul(f * c, i, g)                       # c' = f * c + i * g
             h, st = o * tanh(c), dict(i=i, f=f, g=g, o=o)        # h' = o * tanh(c')
@@ -54,12 +54,13 @@ class VanillaRNN(Module):
                  dropout:float=0., # Dropout between layers
                 ):
         self.hidden_size, self.num_layers = hidden_size, num_layers
-        self.W_xh = nn.ModuleList([nn.Linear(input_size if l == 0 else hidden_size, hidden_size) for l in range(num_layers)])
+        self.W_xh = nn.ModuleList([nn.Linear(input_size if l == 0 else hidden_size, hidden_size)
+                                   for l in range(num_layers)])
         self.W_hh = nn.ModuleList([nn.Linear(hidden_size, hidden_size, bias=False) for _ in range(num_layers)])
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, h0):
-        "`x`: (bs, seq, input_size); `h0`: (num_layers, bs, hidden_size). Returns all top-layer states, each layer's last."
+        "`x`: (bs, seq, input_size), `h0`: (num_layers, bs, hidden_size) -> all top-layer states and each layer's last."
         last = []
         for l in range(self.num_layers):
             if l > 0: x = self.drop(x)
@@ -91,14 +92,16 @@ class CharRNN(Module):
                 ):
         if arch not in ('lstm', 'gru', 'rnn'): raise ValueError(f"arch={arch!r}: use 'lstm', 'gru' or 'rnn'.")
         if tie_weights and (one_hot or emb_sz != n_hidden):
-            raise ValueError(f"tie_weights needs an embedding with emb_sz == n_hidden (got emb_sz={emb_sz}, n_hidden={n_hidden}).")
+            raise ValueError(f"tie_weights needs an embedding with emb_sz == n_hidden "
+                             f"(got emb_sz={emb_sz}, n_hidden={n_hidden}).")
         self.config = dict(vocab_sz=vocab_sz, n_hidden=n_hidden, n_layers=n_layers, arch=arch,
                            emb_sz=emb_sz, one_hot=one_hot, dropout=dropout, tie_weights=tie_weights)
         n_in = vocab_sz if one_hot else emb_sz
         self.embed = None if one_hot else nn.Embedding(vocab_sz, emb_sz)
         rnn_dropout = dropout if n_layers > 1 else 0.
         if arch == 'rnn': self.rnn = VanillaRNN(n_in, n_hidden, n_layers, dropout=rnn_dropout)
-        else: self.rnn = (nn.LSTM if arch == 'lstm' else nn.GRU)(n_in, n_hidden, n_layers, batch_first=True, dropout=rnn_dropout)
+        else: self.rnn = (nn.LSTM if arch == 'lstm' else nn.GRU)(n_in, n_hidden, n_layers, batch_first=True,
+                                                                 dropout=rnn_dropout)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(n_hidden, vocab_sz)
         if tie_weights: self.head.weight = self.embed.weight
@@ -134,8 +137,9 @@ class CharRNN(Module):
         self.hidden = None
 
     def layer_weights(self, l:int) -> tuple:
-        "Layer `l`'s `(W_ih, W_hh, b_ih, b_hh)` whatever the arch (`b_hh` is None for the vanilla RNN), gates in PyTorch's order."
-        if self.config['arch'] == 'rnn': return self.rnn.W_xh[l].weight, self.rnn.W_hh[l].weight, self.rnn.W_xh[l].bias, None
+        "Layer `l`'s `(W_ih, W_hh, b_ih, b_hh)`, any arch (the vanilla RNN's `b_hh` is None), gates in PyTorch's order."
+        if self.config['arch'] == 'rnn':
+            return self.rnn.W_xh[l].weight, self.rnn.W_hh[l].weight, self.rnn.W_xh[l].bias, None
         return tuple(getattr(self.rnn, f'{n}_l{l}') for n in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'))
 
 def _batch_size(h): return (h[0] if isinstance(h, tuple) else h).shape[1]

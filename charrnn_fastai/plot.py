@@ -30,7 +30,8 @@ def as_history(run, # A `CharLearner`, a loaded model file (`load_charrnn`) or a
     if isinstance(run, dict) and 'train_losses' in run: return run
     h = getattr(run, 'history', None)
     if isinstance(h, dict) and 'train_losses' in h: return h
-    raise TypeError(f"Can't find a training history in {type(run).__name__}: pass a CharLearner, a loaded model or `learn.history`.")
+    raise TypeError(f"Can't find a training history in {type(run).__name__}: "
+                    "pass a CharLearner, a loaded model or `learn.history`.")
 
 def as_runs(runs, # One run, a list of runs, or a dict `{label: run}`
             labels:list|None=None, # One label per run, instead of the defaults
@@ -40,7 +41,8 @@ def as_runs(runs, # One run, a list of runs, or a dict `{label: run}`
     elif isinstance(runs, (list, tuple)): items = [(f'run {i}', r) for i, r in enumerate(runs)]
     else: items = [(None, runs)]
     if labels is not None:
-        if len(labels) != len(items): raise CharInputError(f"Got {len(labels)} labels for {len(items)} runs: give one label per run.")
+        if len(labels) != len(items):
+            raise CharInputError(f"Got {len(labels)} labels for {len(items)} runs: give one label per run.")
         items = [(l, r) for l, (_, r) in zip(labels, items)]
     return {label: as_history(r) for label, r in items}
 
@@ -107,7 +109,8 @@ def _draw_baselines(ax, runs):
     sets = []
     for label, h in runs.items():
         b = h.get('baselines') or {}
-        if b and not any(all(abs(b.get(k, 0) - o.get(k, 0)) < 1e-9 for k in b) for _, o in sets): sets.append((label, b))
+        if b and not any(all(abs(b.get(k, 0) - o.get(k, 0)) < 1e-9 for k in b) for _, o in sets):
+            sets.append((label, b))
     for label, b in sets:
         suffix = f' ({label})' if len(sets) > 1 and label is not None else ''
         for name, (ls, colour) in _BASELINE_STYLE.items():
@@ -123,7 +126,7 @@ def _plain_log_ticks(axis):
 
 # %% ../nbs/14_plot.ipynb #0021
 def plot_loss_curves(runs, # A learner, a loaded model or a history dict; or a list or dict `{label: run}` of them
-                     labels:list|None=None, # Legend labels, one per run (default: the dict keys, or 'run 0', 'run 1', ...)
+                     labels:list|None=None, # Legend labels, one per run (default: dict keys, or 'run 0', 'run 1', ...)
                      beta:float|None=None, # Smoothing of the training loss (see `smooth_centred`); None: `auto_beta`
                      raw:bool=True, # Draw the raw per-step training losses, faint, behind the smoothed line
                      valid:bool=True, # Draw the validation loss of each epoch
@@ -137,7 +140,7 @@ def plot_loss_curves(runs, # A learner, a loaded model or a history dict; or a l
                      figsize:tuple=(8, 4.5), # Size of a new figure, in inches
                      fname:str|Path|None=None, # Also save to this file (.png, .svg, .pdf: the suffix picks the format)
                     ) -> Figure:
-    "Training loss per step (smoothed, raw faint behind) and validation loss per epoch, in nats/char and bits/char, with baselines."
+    "Training loss per step (smoothed, raw faint behind), validation loss per epoch, baselines: nats/char, bits/char."
     runs = as_runs(runs, labels)
     if x not in ('steps', 'chars'): raise CharInputError(f"x={x!r}: use 'steps' or 'chars'.")
     if ax is None: fig = Figure(figsize=figsize, layout='constrained'); ax = fig.add_subplot()
@@ -163,15 +166,18 @@ def _draw_run(ax, label, h, colour, multi, beta, raw, valid, x):
     "One run's lines: raw training losses (faint), their trend, and the validation loss at each epoch's end."
     losses = np.asarray(h.get('train_losses', []), dtype=float)
     scale = _chars_per_step(h) if x == 'chars' else 1
-    if x == 'chars' and not scale: raise CharInputError(f"Run {label!r} has no bs/seq_len in its history: use x='steps'.")
+    if x == 'chars' and not scale:
+        raise CharInputError(f"Run {label!r} has no bs/seq_len in its history: use x='steps'.")
     steps = np.arange(1, len(losses) + 1) * scale
     if len(losses):
         if raw: ax.plot(steps, losses, color=colour, alpha=0.25, lw=0.8, label='_raw')
-        ax.plot(steps, smooth_centred(losses, beta), color=colour, lw=1.8, label=str(label) if multi else 'train (smoothed)')
+        ax.plot(steps, smooth_centred(losses, beta), color=colour, lw=1.8,
+                label=str(label) if multi else 'train (smoothed)')
     pts = [(s * scale, v) for s, v in zip(epoch_end_steps(h), history_column(h, 'valid_loss')) if v is not None]
     if valid and pts:
         vx, vy = zip(*pts)
-        ax.plot(vx, vy, 'o--', color=colour, lw=1.2, ms=5, markeredgecolor='white', label='_valid' if multi else 'valid (per epoch)')
+        ax.plot(vx, vy, 'o--', color=colour, lw=1.2, ms=5, markeredgecolor='white',
+                label='_valid' if multi else 'valid (per epoch)')
 
 def _axes(ax, runs, log, log_x, x):
     "Scales, labels and the second axes: bits/char on the right; characters seen on top when every run reads the same."
@@ -203,7 +209,7 @@ def save_loss_plot(run, # A learner, a loaded model or a history dict
                    path:str|Path, # The image file, e.g. 'runs/x/loss.png' (.svg works too)
                    **kwargs, # Passed to `plot_loss_curves`
                   ) -> Path: # The file written
-    "Save the loss curves of `run` to `path` (what `charrnn-train` writes as `loss.png`); `kwargs` go to `plot_loss_curves`."
+    "Save `run`'s loss curves to `path` (what `charrnn-train` writes as `loss.png`); `kwargs` go to `plot_loss_curves`."
     return save_figure(plot_loss_curves(run, **kwargs), path)
 
 # %% ../nbs/14_plot.ipynb #0033
@@ -255,7 +261,7 @@ def _dist_table(dists:dict) -> tuple:
     probs = torch.tensor([[dict(row).get(c, 0.) for c in chars] for row in dists.values()], dtype=torch.float64)
     return chars, probs
 
-def plot_temperature(logits, # Scores for the next character, shape (V,); a model (with `prime`); or `next_char_probs`'s dict
+def plot_temperature(logits, # Next-character scores, shape (V,); a model (with `prime`); or `next_char_probs`'s dict
                      vocab=None, # A `CharVocab`, or a list of the V characters (not needed with a dict)
                      temperatures=(0.5, 1.0, 1.5), # One panel per temperature (a dict brings its own)
                      prime:str|None=None, # With a model as `logits`: the text whose next character is shown
@@ -275,8 +281,10 @@ def plot_temperature(logits, # Scores for the next character, shape (V,); a mode
     else:
         itos = _itos(vocab)
         full = temperature_probs(logits, temperatures)
-        if full.shape[1] != len(itos): raise CharInputError(f"{full.shape[1]} scores for a vocab of {len(itos)}: they must match.")
-        order = torch.softmax(torch.as_tensor(logits, dtype=torch.float32).flatten(), 0).argsort(descending=True)[:top_n]
+        if full.shape[1] != len(itos):
+            raise CharInputError(f"{full.shape[1]} scores for a vocab of {len(itos)}: they must match.")
+        order = (torch.softmax(torch.as_tensor(logits, dtype=torch.float32).flatten(), 0)
+                 .argsort(descending=True)[:top_n])
         chars, probs = [itos[i] for i in order], full[:, order]
     fig = Figure(figsize=figsize or (3.2 * len(temperatures), 3.2), layout='constrained')
     axes = fig.subplots(1, len(temperatures), sharey=True, squeeze=False)[0]

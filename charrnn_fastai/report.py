@@ -57,7 +57,8 @@ def guesses_view(model, # A `CharRNN`
         cells = [f'<div style="font-weight:bold;border-bottom:1px solid #999">{html.escape(char_label(text[j]))}</div>']
         for c, p in zip(chars[j], probs[j]):
             hit = ';outline:1px solid #222' if c == nxt else ''
-            cells.append(f'<div style="background:rgba(0,90,200,{p:.2f}){hit}" title="{_tip(f"{char_label(c)}: {p:.3f}")}">'
+            cells.append(f'<div style="background:rgba(0,90,200,{p:.2f}){hit}" '
+                         f'title="{_tip(f"{char_label(c)}: {p:.3f}")}">'
                          f'{html.escape(char_label(c))}</div>')
         cols.append('<div style="display:inline-block;vertical-align:top;min-width:1.3em;text-align:center;'
                     f'margin:0 1px 6px 0">{"".join(cells)}</div>')
@@ -91,7 +92,8 @@ def inspect_page(model, # A `CharRNN`
         views += [f'<h2>{html.escape(best.name)}</h2>', best]
     if 'i' in acts or 'r' in acts:
         stats = gate_stats(acts)
-        rows = ''.join(f'<tr><td>{g}</td><td>{l.mean():.3f}</td><td>{r.mean():.3f}</td></tr>' for g, (l, r) in stats.items())
+        rows = ''.join(f'<tr><td>{g}</td><td>{l.mean():.3f}</td><td>{r.mean():.3f}</td></tr>'
+                       for g, (l, r) in stats.items())
         views += ['<h2>Gates</h2><table style="font:12px sans-serif"><tr><th>gate</th><th>mean fraction &lt; 0.1</th>'
                   f'<th>mean fraction &gt; 0.9</th></tr>{rows}</table>']
     return html_page(views, title)

@@ -63,7 +63,8 @@ def score(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
          ) -> dict:
     "How well the model predicts `text`: dict(nats_per_char, bits_per_char, perplexity, n_chars)."
     if isinstance(text, str) and len(text) < 2:
-        raise CharInputError(f"text of {len(text)} character(s): scoring needs at least 2 (each is predicted from the ones before).")
+        raise CharInputError(f"text of {len(text)} character(s): scoring needs at least 2 "
+                             "(each is predicted from the ones before).")
     s = char_surprise(model, vocab, text, chunk_len)
     nats = math.fsum(s) / len(s)
     return dict(nats_per_char=nats, bits_per_char=nats / math.log(2), perplexity=math.exp(nats), n_chars=len(s))

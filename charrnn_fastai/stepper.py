@@ -19,7 +19,7 @@ __all__ = ['SIGMOID_TANH_MIN_SIZE', 'STEP_PRECISIONS', 'tanh_by_sigmoid', 'MatMu
 SIGMOID_TANH_MIN_SIZE = 4096      # a CPU tanh over fewer values is plain `torch.tanh`, without timing the alternative
 
 def tanh_by_sigmoid(x):
-    "`tanh(x)` as `2*sigmoid(2x) - 1`: the same function; on CPUs PyTorch's sigmoid is several times faster than its tanh."
+    "`tanh(x)` as `2*sigmoid(2x) - 1`, an identity; on CPUs PyTorch's sigmoid is several times faster than its tanh."
     return x.mul(2).sigmoid_().mul_(2).sub_(1)
 
 class MatMul:
@@ -47,8 +47,9 @@ def _select_streams(h, idx):
 STEP_PRECISIONS = ('auto', 'fp32', 'bf16')
 
 def _step_precision(precision, device, shape):
-    "'fp32' or 'bf16' for the products of a step; 'auto' is bf16 only on a CPU where the step's product measures faster."
-    if precision not in STEP_PRECISIONS: raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
+    "'fp32' or 'bf16' for a step's products; 'auto' is bf16 only on a CPU where the step's product measures faster."
+    if precision not in STEP_PRECISIONS:
+        raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
     if precision != 'auto': return precision
     return 'bf16' if device.type == 'cpu' and bf16_speedup(*shape) >= BF16_MIN_SPEEDUP else 'fp32'
 
@@ -73,14 +74,17 @@ class CharStepper:
                  precision:str='auto', # Matrix products in 'fp32' or 'bf16'; 'auto' is fp32
                  cuda_graph='auto', # Replay one step as a CUDA graph: 'auto' (one stream on CUDA), True or False
                 ):
-        self.model, self.n_fed, self.graph = model, 0, None   # n_fed: characters fed so far, per stream (to check the cost)
+        # n_fed: characters fed so far, per stream (to check the cost)
+        self.model, self.n_fed, self.graph = model, 0, None
         self.arch = model.config['arch'] if lean and isinstance(model, CharRNN) else None
         self.uses_model = self.arch is None
         if self.uses_model:
             self._hidden, self.precision = hidden, 'model'
-            if precision not in STEP_PRECISIONS: raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
+            if precision not in STEP_PRECISIONS:
+                raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
             if precision == 'bf16':
-                raise CharInputError("precision='bf16': a model stepped through its own `run` keeps its precision; use 'auto'.")
+                raise CharInputError("precision='bf16': a model stepped through its own `run` keeps its precision; "
+                                     "use 'auto'.")
             return
         with torch.inference_mode(): self._prepare(model, hidden, precision)
         if cuda_graph is True or (cuda_graph == 'auto' and self.device.type == 'cuda' and len(self.h[0]) == 1):

@@ -48,7 +48,7 @@ def list_checkpoints(ckpt_dir, # A checkpoint folder
     return [p for _, p in _numbered(Path(ckpt_dir), CKPT_RE)]
 
 def next_checkpoint_path(ckpt_dir) -> Path:
-    "Where the next checkpoint goes: the number one above every number in `ckpt_dir` (broken files moved aside included)."
+    "Where the next checkpoint goes: numbered one above every number in `ckpt_dir` (broken files moved aside included)."
     found = _numbered(Path(ckpt_dir), _NUMBERED)
     return Path(ckpt_dir)/f'checkpoint-{(found[-1][0] if found else 0) + 1:09d}.pt'
 
@@ -77,7 +77,8 @@ def _move_aside(path:Path) -> Path:
     for k in range(1, 1000):
         dest = path.with_name(path.name + ('.broken' if k == 1 else f'.broken{k}'))
         if not dest.exists(): return path.rename(dest)
-    raise CharInputError(f"{path}: cannot move it aside, {path.name}.broken to .broken999 all exist; remove some of them.")
+    raise CharInputError(f"{path}: cannot move it aside, {path.name}.broken to .broken999 all exist; "
+                         "remove some of them.")
 
 def newest_readable_checkpoint(ckpt_dir, # A checkpoint folder
                                log=print, # Where to say which files were skipped
@@ -121,7 +122,8 @@ class SaveCheckpoints(Callback):
                  plan:dict|None=None, # The training plan to store (set by `fit_with_checkpoints`)
                 ):
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise CharInputError(f"keep={keep!r}: keep at least 1 checkpoint (the newest is what a resume starts from).")
+            raise CharInputError(f"keep={keep!r}: keep at least 1 checkpoint "
+                                 "(the newest is what a resume starts from).")
         self.ckpt_dir, self.every_minutes, self.keep, self.plan = Path(ckpt_dir), every_minutes, keep, plan
         self.last_path = latest_checkpoint(ckpt_dir)
 
@@ -149,10 +151,11 @@ class SaveCheckpoints(Callback):
                     plan=to_plain(self.plan), model=to_plain(model.state_dict()), opt=_opt_state(learn.opt),
                     hidden=hidden, torch_rng=torch.get_rng_state(), cuda_rng=_cuda_rng_state(),
                     shuffle_seed=getattr(learn.dls.train, 'seed', None), precision=getattr(learn, 'precision', 'fp32'),
-                    vocab=learn.dls.vocab.to_dict(), config=dict(model.config), history=to_plain(learner_history(learn)))
+                    vocab=learn.dls.vocab.to_dict(), config=dict(model.config),
+                    history=to_plain(learner_history(learn)))
 
     def save(self, epoch:int, batch:int) -> Path:
-        "Write a checkpoint for position (`epoch`, `batch` batches done), then delete all but the newest `keep` (rank 0 only)."
+        "Write a checkpoint at (`epoch`, `batch` batches done), then delete all but the newest `keep` (rank 0 only)."
         if rank_distrib() != 0: return None
         path = save_checkpoint(self.state(epoch, batch), next_checkpoint_path(self.ckpt_dir))
         self.last_path, self.last_save = path, time.monotonic()
@@ -167,21 +170,25 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
     "Load the weights, optimizer state and history of `ckpt` into `learn`, checking vocab and config match."
     model = unwrap_model(learn.model)
     if ckpt['vocab']['chars'] != ''.join(learn.dls.vocab.itos):
-        raise CharInputError("the checkpoint's vocab differs from the data's: resume with the same text (or its vocab).")
+        raise CharInputError("the checkpoint's vocab differs from the data's: "
+                             "resume with the same text (or its vocab).")
     if dict(ckpt['config']) != dict(model.config):
-        raise CharInputError(f"the checkpoint's model config {ckpt['config']} differs from this learner's {model.config}: "
-                         "build the learner with the same settings to resume.")
+        raise CharInputError(f"the checkpoint's model config {ckpt['config']} "
+                             f"differs from this learner's {model.config}: "
+                             "build the learner with the same settings to resume.")
     device = model_device(model)
     model.load_state_dict(ckpt['model'])
     if learn.opt is None: learn.create_opt()
     opt = ckpt['opt']
     if 'state' in opt and isinstance(opt['state'], list):   # fastai's Optimizer: a list of per-parameter dicts
         # every tensor of the state onto the model's device (under DDP: this rank's GPU, not the one that saved it)
-        opt = dict(opt, state=[{k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in s.items()} for s in opt['state']])
+        opt = dict(opt, state=[{k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in s.items()}
+                               for s in opt['state']])
     if 'hypers' in opt: opt = dict(opt, hypers=L(opt['hypers']))
     learn.opt.load_state_dict(opt)
     learn.history_recorder.load_state(ckpt['history'])
-    if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']   # the same offsets, epoch by epoch
+    # the same offsets, epoch by epoch
+    if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']
     if ckpt.get('precision', getattr(learn, 'precision', 'fp32')) != getattr(learn, 'precision', 'fp32'):
         use_precision(learn, ckpt['precision'])                # the precision the run chose, not a new measurement
     if 'torch_rng' in ckpt: torch.set_rng_state(ckpt['torch_rng'])
@@ -219,7 +226,8 @@ class ResumeFromCheckpoint(Callback):
             if rank_distrib() == 0:
                 print(f"Resuming: the checkpoint was saved mid-epoch with a global batch of {c.get('global_bs')} x "
                       f"seq_len {c.get('seq_len')}, this run has {self.learn.dls.train.bs * max(num_distrib(), 1)} x "
-                      f"{getattr(self.learn.dls.train, 'seq_len', 0)}: restarting epoch {c['epoch']} at its first batch.")
+                      f"{getattr(self.learn.dls.train, 'seq_len', 0)}: "
+                      f"restarting epoch {c['epoch']} at its first batch.")
             return
         self.learn.pct_train = c['pct_train']
         self.learn.dl.start_at(c['batch'])                # CharStreamDL: this pass starts at the saved batch
@@ -345,7 +353,7 @@ def fit_time(learn, # A learner from `char_rnn_learner` (`learn.fit_time(seconds
 
 # %% ../nbs/11_training.ipynb #0047
 def _resume_point(ckpt_dir, log) -> tuple:
-    "`(path, checkpoint)` to resume from, the same on every rank: rank 0 picks the newest that loads (or `(None, None)`)."
+    "`(path, checkpoint)` to resume from, the same on all ranks: rank 0 picks the newest that loads, or `(None, None)`."
     path, ckpt = newest_readable_checkpoint(ckpt_dir, log) if rank_distrib() == 0 else (None, None)
     path = from_rank0(path)
     return path, (ckpt if ckpt is not None or path is None else load_checkpoint(path))
@@ -383,7 +391,8 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
         if (epochs is None) == (time_budget is None): raise CharInputError("give either epochs or time_budget.")
         plan = dict(epochs=epochs, seconds=time_budget, lr=lr, div=div, div_final=div_final, pct_start=pct_start, wd=wd,
                     n_epoch=epochs if time_budget is None else estimate_epochs(learn, time_budget))
-    scheds = one_cycle_scheds(learn, plan['lr'], div=plan['div'], div_final=plan['div_final'], pct_start=plan['pct_start'])
+    scheds = one_cycle_scheds(learn, plan['lr'], div=plan['div'], div_final=plan['div_final'],
+                              pct_start=plan['pct_start'])
     saver.plan = plan
     run_cbs = [ParamScheduler(scheds), saver]
     if plan['seconds'] is not None:
@@ -400,12 +409,12 @@ DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cuda=dict(TRAIN_DEFAULTS, bs=128, lr=
 
 def device_defaults(device=None, # A device or its name; None: `best_device()`
                    ) -> dict:
-    "The training defaults for `device`: `DEVICE_DEFAULTS['cuda']` on a CUDA GPU, the CPU's (`TRAIN_DEFAULTS`) elsewhere."
+    "Training defaults for `device`: `DEVICE_DEFAULTS['cuda']` on a CUDA GPU, the CPU's (`TRAIN_DEFAULTS`) elsewhere."
     return dict(DEVICE_DEFAULTS.get(best_device(device).type, DEVICE_DEFAULTS['cpu']))
 
-def default_train_settings(device=None, # The training device (None: `best_device()`); picks the row of `DEVICE_DEFAULTS`
+def default_train_settings(device=None, # The training device (None: `best_device()`); picks the `DEVICE_DEFAULTS` row
                            **overrides) -> dict:
-    "The device's defaults with `overrides` applied: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
+    "The device's defaults plus `overrides`: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
     unknown = set(overrides) - set(TRAIN_DEFAULTS)
     if unknown: raise CharInputError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
     return dict(device_defaults(device), **overrides)

@@ -60,11 +60,12 @@ def bracket_depth(text:str) -> np.ndarray:
     return out
 
 def in_quotes(text:str) -> np.ndarray:
-    "1 inside a string quoted with ' or \" (the quotes included, a newline ends it), else 0; apostrophes in words do not count."
+    "1 inside a ' or \" quoted string (quotes included; a newline ends it), else 0; apostrophes in words do not count."
     out, q = np.zeros(len(text)), None
     for j, ch in enumerate(text):
         if q is None:
-            if ch == '"' or (ch == "'" and not (0 < j < len(text) - 1 and text[j-1].isalpha() and text[j+1].isalpha())): q = ch
+            if ch == '"' or (ch == "'" and not (0 < j < len(text) - 1 and text[j-1].isalpha() and text[j+1].isalpha())):
+                q = ch
             out[j] = q is not None
         else:
             out[j] = 1
@@ -124,12 +125,16 @@ def state_of(acts, # `activations(...)`: a dict of states, or one array (n_chars
 def _feature(feature, text):
     "(name, values) for a built-in feature name or a function text -> one number per character."
     if isinstance(feature, str):
-        if feature not in FEATURES: raise CharInputError(f"unknown feature {feature!r}; use one of {', '.join(FEATURES)}, or a function.")
+        if feature not in FEATURES:
+            raise CharInputError(f"unknown feature {feature!r}; use one of {', '.join(FEATURES)}, or a function.")
         name, fn = feature, FEATURES[feature]
     elif callable(feature): name, fn = getattr(feature, '__name__', 'feature'), feature
-    else: raise CharInputError(f"feature={feature!r}: pass a built-in name ({', '.join(FEATURES)}) or a function text -> values.")
+    else: raise CharInputError(f"feature={feature!r}: pass a built-in name ({', '.join(FEATURES)}) "
+                               "or a function text -> values.")
     v = np.asarray(fn(text), dtype=np.float64).reshape(-1)
-    if len(v) != len(text): raise CharInputError(f"feature {name!r} gave {len(v)} values for {len(text)} characters; return one per character.")
+    if len(v) != len(text):
+        raise CharInputError(f"feature {name!r} gave {len(v)} values for {len(text)} characters; "
+                             "return one per character.")
     return name, v
 
 def correlations(acts:np.ndarray, # Activations, shape (n_chars, n_units)
@@ -137,7 +142,8 @@ def correlations(acts:np.ndarray, # Activations, shape (n_chars, n_units)
                 ) -> np.ndarray:
     "Pearson r between each unit and `values`: shape (n_units,); 0 for a unit (or feature) that never changes."
     a = np.asarray(acts, np.float64); v = np.asarray(values, np.float64)
-    if a.ndim != 2 or len(a) != len(v): raise CharInputError(f"acts {a.shape} and values {v.shape}: need (n, units) and (n,).")
+    if a.ndim != 2 or len(a) != len(v):
+        raise CharInputError(f"acts {a.shape} and values {v.shape}: need (n, units) and (n,).")
     a, v = a - a.mean(0), v - v.mean()
     den = np.sqrt((a * a).sum(0) * (v * v).sum())
     return np.divide(a.T @ v, den, out=np.zeros(a.shape[1]), where=den > 1e-12)
@@ -148,17 +154,20 @@ class UnitSearch:
     def __init__(self, name, r, best, text, acts, state, values, start, length):
         self.name, self.r, self.best, self.text, self.acts, self.state = name, r, best, text, acts, state
         self.values, self.start, self.length = values, start, length
-    def __repr__(self): return f"UnitSearch({self.name}: " + ', '.join(f'unit {u} r={r:+.2f}' for u, r in self.best) + ')'
+    def __repr__(self):
+        return f"UnitSearch({self.name}: " + ', '.join(f'unit {u} r={r:+.2f}' for u, r in self.best) + ')'
     def view(self, i:int=0, start:int|None=None, length:int|None=None) -> HTMLView:
         "The sample coloured by the `i`-th best unit."
         u, r = self.best[i]
         return unit_view(self.acts, self.text, u, self.state, self.start if start is None else start,
-                         self.length if length is None else length, title=f'{self.name}: unit {u} ({self.state}), r = {r:+.2f}')
+                         self.length if length is None else length,
+                         title=f'{self.name}: unit {u} ({self.state}), r = {r:+.2f}')
     @property
     def html(self) -> str:
         rows = ''.join(f'<tr><td>{u}</td><td>{r:+.3f}</td></tr>' for u, r in self.best)
         feat = colored_text(self.text, self.values, self.start, self.length, title=f'the feature itself: {self.name}')
-        return (f'<div class="charrnn-view"><table style="font:12px sans-serif"><tr><th>unit</th><th>r</th></tr>{rows}</table>'
+        return ('<div class="charrnn-view"><table style="font:12px sans-serif">'
+                f'<tr><th>unit</th><th>r</th></tr>{rows}</table>'
                 f'{self.view(0).html}{feat.html}</div>')
     def _repr_html_(self): return self.html
 
@@ -253,10 +262,12 @@ def loss_by_position(model, # A `CharRNN`
     ids = text_ids(vocab, text, 2).numpy()
     ref = None if reference is None else text_ids(vocab, reference, 2).numpy()
     big = _bigram_surprise(ids, len(vocab), ref)
-    pos = (position_in_line if by == 'line' else since_space)(text)[1:].astype(np.int64)   # where each predicted char sits
+    # where each predicted char sits
+    pos = (position_in_line if by == 'line' else since_space)(text)[1:].astype(np.int64)
     pos = np.minimum(pos, max_pos)
     n = np.bincount(pos, minlength=max_pos + 1)
-    mean = lambda v: np.divide(np.bincount(pos, v, minlength=max_pos + 1), n, out=np.full(max_pos + 1, np.nan), where=n > 0)
+    mean = lambda v: np.divide(np.bincount(pos, v, minlength=max_pos + 1), n, out=np.full(max_pos + 1, np.nan),
+                               where=n > 0)
     return dict(position=np.arange(max_pos + 1), model=mean(s), bigram=mean(big), count=n, by=by)
 
 def plot_loss_by_position(res:dict, # `loss_by_position(...)`
@@ -268,7 +279,8 @@ def plot_loss_by_position(res:dict, # `loss_by_position(...)`
     fig = Figure(figsize=(6, 3.2), layout='constrained'); ax = fig.subplots()
     ax.plot(res['position'][ok], res['bigram'][ok] / math.log(2), label='bigram', color='#999')
     ax.plot(res['position'][ok], res['model'][ok] / math.log(2), label='model')
-    ax.set(xlabel='position in line' if res['by'] == 'line' else 'characters since the last space', ylabel='bits per char')
+    ax.set(xlabel='position in line' if res['by'] == 'line' else 'characters since the last space',
+           ylabel='bits per char')
     ax.legend()
     if fname is not None: save_figure(fig, fname)
     return fig

@@ -25,7 +25,8 @@ def _rgb(v, lo, hi, diverging):
     if diverging:
         m = max(abs(lo), abs(hi)) or 1.
         t = float(np.clip(v / m, -1, 1))
-        r, g, b = (255, int(255 * (1 - t)), int(255 * (1 - t))) if t >= 0 else (int(255 * (1 + t)), int(255 * (1 + t)), 255)
+        r, g, b = ((255, int(255 * (1 - t)), int(255 * (1 - t))) if t >= 0
+                   else (int(255 * (1 + t)), int(255 * (1 + t)), 255))
     else:
         t = float(np.clip((v - lo) / ((hi - lo) or 1.), 0, 1))
         r, g, b = 255, int(255 * (1 - 0.8 * t)), int(255 * (1 - t))
@@ -36,7 +37,8 @@ MAX_SPANS = 20_000   # a view draws at most this many characters: the caller pic
 def _window(n, start, length, cap=MAX_SPANS):
     if not isinstance(start, int) or not isinstance(length, int) or start < 0 or length < 1:
         raise CharInputError(f"start={start!r}, length={length!r}: use integers, start >= 0 and length >= 1.")
-    if start >= n: raise CharInputError(f"start={start} is past the end of the text ({n} characters); use a smaller start.")
+    if start >= n:
+        raise CharInputError(f"start={start} is past the end of the text ({n} characters); use a smaller start.")
     return start, min(start + length, n, start + cap)
 
 class HTMLView:
@@ -63,7 +65,8 @@ def colored_text(text:str, # The text
                 ) -> HTMLView:
     "Text with each character's background coloured by its value, windowed, escaped; the value is in each tooltip."
     values = np.asarray(values, np.float64)
-    if len(values) != len(text): raise CharInputError(f"{len(values)} values for {len(text)} characters; pass one per character.")
+    if len(values) != len(text):
+        raise CharInputError(f"{len(values)} values for {len(text)} characters; pass one per character.")
     a, b = _window(len(text), start, length)
     w = values[a:b]; fin = w[np.isfinite(w)]
     lo = float(fin.min()) if lo is None and len(fin) else (lo or 0.)
@@ -85,7 +88,8 @@ def html_page(views:list, # `HTMLView`s, `UnitSearch`es or HTML strings, in orde
               title:str='charrnn-fastai', # The page title
              ) -> str:
     "One self-contained HTML page (no scripts, no outside files) holding `views`."
-    return _PAGE.format(title=html.escape(title), body='\n'.join(getattr(v, 'html', v) if not isinstance(v, str) else v for v in views))
+    return _PAGE.format(title=html.escape(title),
+                        body='\n'.join(getattr(v, 'html', v) if not isinstance(v, str) else v for v in views))
 
 # %% ../nbs/15_views.ipynb #0054
 def plot_colored_text(text:str, # The text
@@ -99,7 +103,8 @@ def plot_colored_text(text:str, # The text
                      ) -> Figure:
     "`colored_text` as a matplotlib figure, for files: a grid of characters on coloured cells."
     values = np.asarray(values, np.float64)
-    if len(values) != len(text): raise CharInputError(f"{len(values)} values for {len(text)} characters; pass one per character.")
+    if len(values) != len(text):
+        raise CharInputError(f"{len(values)} values for {len(text)} characters; pass one per character.")
     a, b = _window(len(text), start, length, cap=4000)
     cells, row, col = [], 0, 0
     for ch, v in zip(text[a:b], values[a:b]):
@@ -111,7 +116,8 @@ def plot_colored_text(text:str, # The text
     fin = grid[np.isfinite(grid)]
     m = float(np.abs(fin).max()) if len(fin) else 1.
     fig = Figure(figsize=(width * 0.11, n_rows * 0.2 + 0.5), layout='constrained'); ax = fig.subplots()
-    kw = dict(cmap='bwr', vmin=-m, vmax=m) if diverging else dict(cmap='Reds', vmin=float(fin.min()) if len(fin) else 0, vmax=float(fin.max()) if len(fin) else 1)
+    kw = (dict(cmap='bwr', vmin=-m, vmax=m) if diverging
+          else dict(cmap='Reds', vmin=float(fin.min()) if len(fin) else 0, vmax=float(fin.max()) if len(fin) else 1))
     ax.imshow(np.ma.masked_invalid(grid), aspect='auto', interpolation='nearest', **kw)
     for r, c, ch, _ in cells:
         if not ch.isspace(): ax.text(c, r, ch, ha='center', va='center', fontsize=7, family='monospace')
