@@ -27,13 +27,14 @@ from .plot import *
 from .views import *
 from .units import *
 from .report import *
+from .web import *
 from .bench import *
 from .cli import *
 from .commands import *
 
 # nbdev lists only names defined here in __all__; re-export each module's public names instead, once each
 _modules = ('core', 'corpus', 'data', 'model', 'device', 'stepper', 'decode', 'score', 'export', 'finetune',
-            'callbacks', 'training', 'distributed', 'learner', 'plot', 'views', 'units', 'report', 'bench', 'cli',
-            'commands')
+            'callbacks', 'training', 'distributed', 'learner', 'plot', 'views', 'units', 'report', 'web', 'bench',
+            'cli', 'commands')
 __all__ = list(dict.fromkeys(name for mod in _modules
                              for name in importlib.import_module(f'charrnn_fastai.{mod}').__all__))

@@ -1,4 +1,4 @@
-"""Every `charrnn-bench` benchmark: the data pipeline, training speed against plain PyTorch, the quality two minutes buy, sampling speed, and scaling over processes. Each returns a dict of figures named with their units.
+"""Every `charrnn-bench` benchmark: the data pipeline, training speed against plain PyTorch, the quality two minutes buy, sampling speed, scaling over processes, and the web page in a browser. Each returns a dict of figures named with their units.
 
 Docs: https://charrnn-fastai.github.io/charrnn-fastai/bench.html.md"""
 
@@ -6,13 +6,14 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/bench.html.md"""
 
 # %% ../nbs/19_bench.ipynb #4168c266
 from __future__ import annotations
-import os, re, sys, json, math, time, inspect, tempfile, subprocess
+import os, re, sys, json, math, time, shutil, inspect, tempfile, statistics, subprocess
 from pathlib import Path
 import torch
 from fastai.data.block import DataBlock
 from fastai.data.transforms import IndexSplitter
 from fastai.callback.core import Callback, CancelFitException, CancelTrainException
 from fastai.callback.progress import ProgressCallback
+from fastai.callback.fp16 import MixedPrecision
 from fastai.torch_core import rank_distrib, num_distrib
 from .core import *
 from .corpus import *
@@ -26,10 +27,11 @@ from .device import *
 from .training import *
 from .distributed import *
 from .learner import *
+from .web import web_page, headless_chromium
 
 # %% auto #0
-__all__ = ['bench_data', 'train_products', 'bench_train', 'bench_quality', 'plain_rnn_sample', 'bench_sample', 'scale_worker',
-           'bench_scale']
+__all__ = ['bench_data', 'bench_train', 'bench_quality', 'plain_rnn_sample', 'bench_sample', 'scale_worker', 'bench_scale',
+           'bench_web']
 
 # %% ../nbs/19_bench.ipynb #0067
 def _vm_kb(field:str) -> int:
@@ -54,8 +56,8 @@ def _bench_kit(path:str, bs:int, seq_len:int) -> dict:
     n = len(dls.train.ids) + len(dls.valid.ids)
     t0, chars = time.perf_counter(), 0
     for x, y in dls.train: chars += x.numel()
-    return dict(chars=n, build_seconds=build, peak_rss_bytes=peak_rss, peak_extra_bytes=peak, peak_extra_bytes_per_char=peak / n,
-                chars_per_s=chars / (time.perf_counter() - t0), iter_chars=chars)
+    return dict(chars=n, build_seconds=build, peak_rss_bytes=peak_rss, peak_extra_bytes=peak,
+                peak_extra_bytes_per_char=peak / n, chars_per_s=chars / (time.perf_counter() - t0), iter_chars=chars)
 
 def _bench_fastai(path:str, bs:int, seq_len:int, n_batches:int) -> dict:
     "Child process: fastai's TextBlock + LMDataLoader with a character tokenizer on `path`."
@@ -96,21 +98,23 @@ def bench_data(size_mb:int=100, # Corpus size for this kit's loaders, in MB
                fastai_batches:int=20, # Batches to time for fastai's loader (it is slow)
                corpus:str='shakespeare', # Text repeated to build the corpus (a built-in name or a file)
               ) -> dict:
-    "Build character DataLoaders from a `size_mb` corpus: seconds, peak extra memory, iteration speed; and fastai's path on `fastai_mb`."
+    "Build character DataLoaders on a `size_mb` corpus: seconds, peak extra memory, speed; and fastai's on `fastai_mb`."
     text = load_corpus(corpus)
     res = dict(size_mb=size_mb, bs=bs, seq_len=seq_len)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d)/'corpus.txt'
         _repeat_to_file(text, path, size_mb * 2**20)
         kit = _run_child('_bench_kit', str(path), bs, seq_len)
-        res.update(chars=kit['chars'], build_seconds=kit['build_seconds'], peak_rss_mb=kit['peak_rss_bytes'] / 2**20, peak_extra_mb=kit['peak_extra_bytes'] / 2**20,
+        res.update(chars=kit['chars'], build_seconds=kit['build_seconds'], peak_rss_mb=kit['peak_rss_bytes'] / 2**20,
+                   peak_extra_mb=kit['peak_extra_bytes'] / 2**20,
                    peak_extra_bytes_per_char=kit['peak_extra_bytes_per_char'], chars_per_s=kit['chars_per_s'])
         if fastai_mb:
             _repeat_to_file(text, path, fastai_mb * 2**20)
             fa = _run_child('_bench_fastai', str(path), bs, seq_len, fastai_batches)
             kit_small = _run_child('_bench_kit', str(path), bs, seq_len)
             res.update(fastai_mb=fastai_mb, fastai_build_seconds_per_mb=fa['build_seconds'] / fastai_mb,
-                       fastai_chars_per_s=fa['chars_per_s'], kit_build_seconds_per_mb_same_size=kit_small['build_seconds'] / fastai_mb,
+                       fastai_chars_per_s=fa['chars_per_s'],
+                       kit_build_seconds_per_mb_same_size=kit_small['build_seconds'] / fastai_mb,
                        ratio_build_fastai_to_kit=fa['build_seconds'] / kit_small['build_seconds'],
                        ratio_chars_per_s_kit_to_fastai=kit['chars_per_s'] / fa['chars_per_s'])
     return res
@@ -142,23 +146,11 @@ def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='
     if cuda: torch.cuda.synchronize()
     return n_chars, time.perf_counter() - t
 
-def train_products(config:dict, # A `CharRNN` config
-                   bs:int, # Streams per batch
-                   seq_len:int, # Characters per stream per batch
-                  ) -> list:
-    "The `(m, k, n)` of every matrix product one training step of the model makes, forward and backward."
-    H, G, V, BT = config['n_hidden'], GATE_ROWS[config['arch']], config['vocab_sz'], bs * seq_len
-    shapes = []
-    for l in range(config['n_layers']):
-        n_in = (V if config['one_hot'] else config['emb_sz']) if l == 0 else H
-        shapes += [(BT, n_in, G * H), (BT, G * H, n_in), (n_in, BT, G * H)]      # input part: forward, d input, d weight
-        shapes += [(bs, H, G * H), (bs, G * H, H)] * seq_len + [(H, BT, G * H)]  # recurrent: each step, d h; d weight
-    return shapes + [(BT, H, V), (BT, V, H), (H, BT, V)]                       # head: forward, d h, d weight
-
 def _products_seconds(shapes, device, precision, repeats=3) -> float:
     "The best time of running every product of `shapes` once, in `precision` (bf16 and fp16 as autocast runs them)."
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision, torch.float32)
-    mats = {s: (torch.randn(s[0], s[1], device=device, dtype=dtype), torch.randn(s[1], s[2], device=device, dtype=dtype))
+    mats = {s: (torch.randn(s[0], s[1], device=device, dtype=dtype),
+                torch.randn(s[1], s[2], device=device, dtype=dtype))
             for s in set(shapes)}
     def run():
         for s in shapes: torch.mm(*mats[s])
@@ -167,19 +159,19 @@ def _products_seconds(shapes, device, precision, repeats=3) -> float:
 
 class _StopAfter(Callback):
     "Stop the training pass after `n` batches and skip validation (the benchmark times training only)."
-    order = 100
+    order = MixedPrecision.order - 1   # before a precision callback turns autocast on for a batch that never runs
     def __init__(self, n): self.n = n
     def before_batch(self):
         if self.training and self.iter >= self.n: raise CancelTrainException()
     def before_validate(self): raise CancelFitException()
 
 def bench_train(n_batches:int=30, # Training batches per timed run
-                rounds:int=3, # Alternating kit/plain/products runs; the best of each is kept
+                rounds:int=5, # Alternating kit/plain/products runs: the best speeds, the median ratio
                 corpus:str='shakespeare', # Corpus name or path
                 device:str='auto', # 'auto' (the best available), 'cuda', 'mps' or 'cpu'
                 precision:str='auto', # Training precision for both loops: 'auto', 'fp32', 'bf16' or 'fp16'
                ) -> dict:
-    "Characters/s of the kit's Learner against a plain PyTorch loop (same model, batches, optimizer, precision) and the products."
+    "Characters/s: the kit's Learner, a plain PyTorch loop (same model, batches, optimizer, precision), the products."
     device = best_device(None if device == 'auto' else device)
     settings = default_train_settings(device)   # the defaults of the device it trains on
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), device=device)
@@ -198,10 +190,13 @@ def bench_train(n_batches:int=30, # Training batches per timed run
             plain.append(n / s)
             products.append(dls.train.bs * dls.train.seq_len / _products_seconds(shapes, dev, learn.precision))
     kit_cps, plain_cps, ceiling = max(kit), max(plain), max(products)
+    # each round's kit run and plain run are neighbours in time: their ratio sees one machine load, and the median
+    # of the rounds' ratios is steadier on a shared machine than the ratio of two bests taken at different moments
+    ratio = sorted(k / p for k, p in zip(kit, plain))[len(kit) // 2]
     res = dict(device=str(dev), precision=learn.precision, bf16_speedup=_rounded(learn.bf16_speedup),
                threads=torch.get_num_threads(), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'],
                bs=dls.train.bs, seq_len=dls.train.seq_len, n_batches=n_batches, kit_chars_per_s=round(kit_cps),
-               plain_chars_per_s=round(plain_cps), ratio_kit_to_plain=round(kit_cps / plain_cps, 3),
+               plain_chars_per_s=round(plain_cps), ratio_kit_to_plain=round(ratio, 3),
                matmul_ceiling_chars_per_s=round(ceiling), ratio_to_matmul_ceiling=round(kit_cps / ceiling, 3))
     if dev.type == 'cuda': res['peak_mem_gb'] = round(torch.cuda.max_memory_allocated(dev) / 1e9, 3)
     return res
@@ -228,26 +223,22 @@ def bench_quality(seconds:int=120, # Training time budget in seconds
         loss = float(learn.validate()[0])
     print(f"valid loss {loss:.4f} nats/char = {loss / math.log(2):.4f} bits/char after {seconds} s of training")
     h, cfg = learn.history, learn.model.config
-    return dict(device=str(model_device(learn.model)), precision=learn.precision, bf16_speedup=_rounded(learn.bf16_speedup),
-                threads=torch.get_num_threads(), seconds=seconds,
-                arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], bs=dls.train.bs, seq_len=dls.train.seq_len,
-                lr=float(learn.lr), steps=len(h['train_losses']), chars_trained=len(h['train_losses']) * dls.train.bs * dls.train.seq_len,
+    return dict(device=str(model_device(learn.model)), precision=learn.precision,
+                bf16_speedup=_rounded(learn.bf16_speedup), threads=torch.get_num_threads(), seconds=seconds,
+                arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], bs=dls.train.bs,
+                seq_len=dls.train.seq_len, lr=float(learn.lr), steps=len(h['train_losses']),
+                chars_trained=len(h['train_losses']) * dls.train.bs * dls.train.seq_len,
                 epochs=len(h['values']), wall_seconds=round(wall, 1),
                 valid_loss_nats_per_char=round(loss, 4), valid_bits_per_char=round(loss / math.log(2), 4))
 
 # %% ../nbs/19_bench.ipynb #0042
-def _default(name, device='cpu'):
-    "`char_rnn_learner`'s default for `name`: its signature's, or where that is None, the device's (`device_defaults`)."
-    d = inspect.signature(char_rnn_learner).parameters[name].default
-    return device_defaults(device)[name] if d is None else d
-
 def plain_rnn_sample(model, # A `CharRNN`: its embedding, `nn.LSTM` (or GRU) and head are used as they are
                      n:int, # Characters per stream
                      streams:int=1, # Streams sampled together
                      temperature:float=0.8, # Sampling temperature
                      seed:int=0, # Seed of a local random generator
                     ) -> torch.Tensor:
-    "The loop a PyTorch user writes: embedding -> RNN on one character -> linear -> softmax -> multinomial; ids `(streams, n)`."
+    "A PyTorch user's loop: embedding -> RNN on one character -> linear -> softmax -> multinomial; ids `(streams, n)`."
     device = model_device(model)
     gen = torch.Generator(device=device).manual_seed(seed)
     x = torch.zeros(streams, 1, dtype=torch.long, device=device)
@@ -270,14 +261,6 @@ def _step_products(stepper, # A `CharStepper` on its prepared weights
         for _ in range(steps): stepper.step(ids, products_only=True)
         if stepper.device.type == 'cuda': torch.cuda.synchronize(stepper.device)
 
-def _bench_model(n_hidden, n_layers, arch, device):
-    "The benchmark's model (char_rnn_learner's default size unless given) and Tiny Shakespeare's 65-character vocab."
-    vocab = CharVocab("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    cfg = dict(n_hidden=n_hidden or _default('n_hidden', device), n_layers=n_layers or _default('n_layers', device),
-               arch=arch or _default('arch', device), emb_sz=_default('emb_sz', device))
-    torch.manual_seed(0)
-    return CharRNN(len(vocab), **cfg).to(device).eval(), vocab
-
 def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  n_layers:int=0, # Layers (0: char_rnn_learner's default)
                  arch:str='', # 'lstm', 'gru' or 'rnn' ('': char_rnn_learner's default)
@@ -289,15 +272,16 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                  repeats:int=5, # Best of this many runs for each timing
                  device:str='cpu', # 'cpu', 'cuda' or 'mps'
                 ) -> dict:
-    "Sampling speed against a plain PyTorch loop (one stream and a batch) and the step's products, linearity, the naive sampler."
+    "Sampling speed against plain PyTorch loops (one stream, a batch), the step's products, linearity, naive sampler."
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')   # other work on the machine skews timings
-    model, vocab = _bench_model(n_hidden, n_layers, arch, device)
+    model, vocab = untrained_model(n_hidden, n_layers, arch, device)
     run = lambda k, **kw: sample(model, vocab, 'The ', n=k, temperature=0.8, seed=0, precision='fp32', **kw)
     threads = {b: _n_threads(model, b) or torch.get_num_threads() for b in (1, streams)}   # what the kit chooses
     def plain(k, b):
         with _threads(threads[b]): plain_rnn_sample(model, k, b)
     state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
-    steppers = {b: CharStepper(model, _repeat_state(state, b), precision='fp32', cuda_graph=False) for b in (1, streams)}
+    steppers = {b: CharStepper(model, _repeat_state(state, b), precision='fp32', cuda_graph=False)
+                for b in (1, streams)}
     def products(k, b):
         with _threads(threads[b]): _step_products(steppers[b], k)
     run(200); plain(20, 1); plain(5, streams); products(20, 1)                        # warm up
@@ -320,9 +304,12 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                 torch_threads=torch.get_num_threads(), threads_single=threads[1], threads_batch=threads[streams],
                 load_avg_1min_at_start=round(load, 2), precision='fp32',
                 single_stream_chars_per_s=round(single, 1), plain_lstm_single_chars_per_s=round(plain1, 1),
-                ratio_single_to_plain_lstm=round(single / plain1, 2), step_products_single_chars_per_s=round(products1, 1),
-                ratio_single_to_ceiling=round(single / products1, 3), time_ratio_4000_to_2000=round(t['full'] / t['half'], 3),
-                batch_streams=streams, batch_chars_per_s=round(batch, 1), plain_lstm_batch_chars_per_s=round(plain_batch, 1),
+                ratio_single_to_plain_lstm=round(single / plain1, 2),
+                step_products_single_chars_per_s=round(products1, 1),
+                ratio_single_to_ceiling=round(single / products1, 3),
+                time_ratio_4000_to_2000=round(t['full'] / t['half'], 3),
+                batch_streams=streams, batch_chars_per_s=round(batch, 1),
+                plain_lstm_batch_chars_per_s=round(plain_batch, 1),
                 ratio_batch_to_plain_lstm=round(batch / plain_batch, 2), ratio_batch_to_single=round(batch / single, 2),
                 step_products_batch_chars_per_s=round(ceiling, 1), ratio_batch_to_ceiling=round(batch / ceiling, 3),
                 ratio_products_to_plain_lstm_batch=round(ceiling / plain_batch, 2),
@@ -378,29 +365,86 @@ def bench_scale(seconds:float=15, # Training time of each run, after start-up
     # baseline when the cores are busy with other work (threads of one process wait for each other every op)
     runs = [('1proc', 1, threads or (1 if cuda else cores))]
     if not cuda and cores > 1 and not threads: runs.append(('1proc_1thread', 1, 1))
-    if not cuda or torch.cuda.device_count() >= 2: runs.append(('2proc', 2, threads or (1 if cuda else max(1, cores // 2))))
+    if not cuda or torch.cuda.device_count() >= 2:
+        runs.append(('2proc', 2, threads or (1 if cuda else max(1, cores // 2))))
     res = dict(device='cuda' if cuda else 'cpu', backend='nccl' if cuda else 'gloo', cores=cores, n_hidden=n_hidden,
                n_layers=n_layers, bs_per_process=bs, seq_len=seq_len, seconds=seconds)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         (d / 'text.txt').write_text(load_corpus(corpus)[:max_chars], encoding='utf-8')
-        (d / 'worker.py').write_text("import sys\nfrom charrnn_fastai.bench import scale_worker\nscale_worker(sys.argv[1])\n")
+        (d / 'worker.py').write_text("import sys\nfrom charrnn_fastai.bench import scale_worker\n"
+                                     "scale_worker(sys.argv[1])\n")
         for name, n, n_threads in runs:
             cfg = dict(out=str(d / name), text=str(d / 'text.txt'), bs=bs, seq_len=seq_len, n_hidden=n_hidden,
                        n_layers=n_layers, lr=1e-3, n_epoch=10_000, time_limit=seconds, quiet=True, threads=n_threads,
                        warmup=3, timeout_s=60, device='cuda' if cuda else 'cpu')
             (d / f'{name}.json').write_text(json.dumps(cfg))
             if n == 1:   # one plain process, no process group: the baseline
-                job = subprocess.run([sys.executable, d / 'worker.py', d / f'{name}.json'], capture_output=True, text=True,
-                                     timeout=timeout_s, env=dict(os.environ, OMP_NUM_THREADS=str(n_threads)))
+                job = subprocess.run([sys.executable, d / 'worker.py', d / f'{name}.json'],
+                                     capture_output=True, text=True, timeout=timeout_s,
+                                     env=dict(os.environ, OMP_NUM_THREADS=str(n_threads)))
                 job.stdout += job.stderr
-            else: job = run_torchrun([d / 'worker.py', d / f'{name}.json'], nproc_per_node=n, timeout_s=timeout_s, threads_per_proc=n_threads)
+            else:
+                job = run_torchrun([d / 'worker.py', d / f'{name}.json'], nproc_per_node=n, timeout_s=timeout_s,
+                                   threads_per_proc=n_threads)
             if job.returncode != 0: raise RuntimeError(f"bench_scale: the {name} run failed:\n{job.stdout[-2000:]}")
             ranks = [json.loads((d / name / f'rank{r}.json').read_text()) for r in range(n)]
-            if math.isnan(ranks[0]['chars_per_s']): raise RuntimeError(f"bench_scale: only {ranks[0]['steps']} steps in {seconds}s ({name}); give it more seconds.")
-            if len({r['steps'] for r in ranks}) != 1: raise RuntimeError(f"bench_scale: ranks stopped at different steps: {[r['steps'] for r in ranks]}")
+            if math.isnan(ranks[0]['chars_per_s']):
+                raise RuntimeError(f"bench_scale: only {ranks[0]['steps']} steps in {seconds}s ({name}); "
+                                   "give it more seconds.")
+            if len({r['steps'] for r in ranks}) != 1:
+                raise RuntimeError(f"bench_scale: ranks stopped at different steps: {[r['steps'] for r in ranks]}")
             res.update({f'chars_per_s_{name}': round(ranks[0]['chars_per_s']), f'steps_{name}': ranks[0]['steps'],
                         f'threads_per_process_{name}': n_threads})
     best_one = max(v for k, v in res.items() if k.startswith('chars_per_s_1proc'))
-    res['speedup_2proc_vs_best_1proc'] = round(res['chars_per_s_2proc'] / best_one, 3) if 'chars_per_s_2proc' in res else None
+    res['speedup_2proc_vs_best_1proc'] = (round(res['chars_per_s_2proc'] / best_one, 3)
+                                          if 'chars_per_s_2proc' in res else None)
     return res
+
+# %% ../nbs/19_bench.ipynb #41ff19cf
+def _time_page(driver, path:Path, text:str, gen_chars:int, repeats:int) -> dict:
+    "Open the page `repeats` times (the median time to ready), then time generation and reading (the best runs)."
+    ready = []
+    for _ in range(repeats):
+        driver.get(path.as_uri())
+        ready.append(driver.execute_script("await charrnn.ready; return charrnn.ready_ms"))
+    gen = [driver.execute_script("""const t0 = performance.now();
+        charrnn.sample({prime: 'The ', n: arguments[0], temperature: 0.8, seed: arguments[1]});
+        return arguments[0] / (performance.now() - t0) * 1000""", gen_chars, i) for i in range(repeats)]
+    read = [driver.execute_script("""const t0 = performance.now(); const s = charrnn.char_surprise(arguments[0]);
+        return s.length / (performance.now() - t0) * 1000""", text) for _ in range(repeats)]
+    return dict(ready_ms=round(statistics.median(ready), 1),
+                decode_and_prepare_ms=round(driver.execute_script("return charrnn.load_ms"), 1),
+                generation_chars_per_s=round(max(gen), 1), reading_chars_per_s=round(max(read), 1),
+                page_bits_per_char_fp16=driver.execute_script("return charrnn.score(arguments[0]).bits_per_char", text),
+                chromium=driver.capabilities.get('browserVersion', 'unknown'))
+
+def bench_web(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
+              n_layers:int=0, # Layers (0: char_rnn_learner's default)
+              arch:str='', # 'lstm', 'gru' or 'rnn' ('': char_rnn_learner's default)
+              gen_chars:int=2000, # Characters generated per timed run
+              read_chars:int=5000, # Characters read (surprise) per timed run
+              repeats:int=3, # Timed runs of each: the best speeds (as for Python's) and the median load
+             ) -> dict:
+    "The model's page in headless Chromium: generation and reading speed, time to ready, size; the kit's sampler too."
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    model, vocab = untrained_model(n_hidden, n_layers, arch, 'cpu')
+    text = sample(model, vocab, 'The ', n=read_chars, seed=0)         # in the vocab, whatever corpus is at hand
+    page = web_page(model, vocab=vocab)
+    tmp = Path(tempfile.mkdtemp(prefix='bench-web-'))
+    try:
+        path = page.save(tmp/'model.html')
+        driver = headless_chromium(str(tmp/'profile'))
+        try: res = _time_page(driver, path, text, gen_chars, repeats)
+        finally: driver.quit()
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    python = gen_chars / best_time(lambda: sample(model, vocab, 'The ', n=gen_chars, temperature=0.8, seed=0), repeats)
+    bits, c = score(model, vocab, text)['bits_per_char'], model.config
+    return dict(cpu=cpu_model(), load_avg_1min_at_start=round(load, 2), chromium=res.pop('chromium'),
+                model=f"{c['arch']} {c['n_layers']}x{c['n_hidden']}, emb {c['emb_sz']}, vocab {len(vocab)}", **res,
+                page_bytes=page.page_bytes, fp16_weight_bytes=page.info['fp16_weight_bytes'],
+                page_target_bytes=page.info['target_bytes'], pytorch_bits_per_char=round(bits, 6),
+                ratio_page_to_target=round(page.page_bytes / page.info['target_bytes'], 3),
+                fp16_minus_pytorch_bits_per_char=float(f"{res['page_bits_per_char_fp16'] - bits:.2g}"),
+                python_sample_chars_per_s=round(python, 1), ratio_page_to_python_generation=round(
+                    res['generation_chars_per_s'] / python, 3))

@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/cli.html.md"""
 
 # %% ../nbs/20_cli.ipynb #366bf475
 from __future__ import annotations
-import sys, os, inspect, argparse, shutil, subprocess
+import sys, os, inspect, argparse, shutil, warnings, subprocess
 from pathlib import Path
 from typing import Annotated, Union, get_type_hints, get_origin, get_args
 from types import UnionType
@@ -29,13 +29,21 @@ def _fail(prog, msg, code):
     print(f"{prog}: error: {' '.join(str(msg).split())}", file=sys.stderr)   # one line, whatever the message holds
     raise SystemExit(code)
 
+def _one_line_warnings(prog):
+    "A `warnings.showwarning` that prints `prog: warning: message` on one line (no source line, no file name)."
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    return show
+
 def run_cli(prog:str, fn, *args, **kwargs):
     "Call `fn`; on bad input print `prog: error: message` on one line and exit with status 2 (1: failed, 130: Ctrl-C)."
-    try: return fn(*args, **kwargs)
-    except CharInputError as e: _fail(prog, e, 2)   # the kit's own input errors only: any other exception is a bug
-    except (CommandFailed, DistributedFailure) as e: _fail(prog, e, 1)
-    except TrainingInterrupted as e: _fail(prog, e, 130)
-    except KeyboardInterrupt: _fail(prog, "interrupted (Ctrl-C).", 130)
+    with warnings.catch_warnings():       # restores the usual warnings afterwards
+        warnings.showwarning = _one_line_warnings(prog)
+        try: return fn(*args, **kwargs)
+        except CharInputError as e: _fail(prog, e, 2)   # the kit's own input errors only: any other exception is a bug
+        except (CommandFailed, DistributedFailure) as e: _fail(prog, e, 1)
+        except TrainingInterrupted as e: _fail(prog, e, 130)
+        except KeyboardInterrupt: _fail(prog, "interrupted (Ctrl-C).", 130)
 
 # %% ../nbs/20_cli.ipynb #62559ec9
 def flag(name:str) -> str:

@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/corpus.html.md"""
 
 # %% ../nbs/01_corpus.ipynb #0003
 from __future__ import annotations
-import os, re, codecs, sysconfig, hashlib, warnings
+import os, re, math, codecs, sysconfig, hashlib, warnings
 import http.client
 from pathlib import Path
 import numpy as np
@@ -18,9 +18,10 @@ from .core import *
 
 # %% auto #0
 __all__ = ['SNIFF_BYTES', 'DOC_SEP', 'SHAKESPEARE_URL', 'SHAKESPEARE_SHA256', 'DATA_ENV', 'STDLIB_MODULES', 'SHAKESPEARE_BYTES',
-           'DATA_UNVERIFIED_ENV', 'BUILTIN_CORPORA', 'CharDataError', 'normalize_newlines', 'looks_binary',
-           'read_text_file', 'iter_text_chunks', 'read_folder', 'read_files', 'cache_dir', 'file_sha256',
-           'on_rank0_first', 'download_url', 'stdlib_corpus', 'shakespeare_path', 'load_corpus']
+           'SHAKESPEARE_CHARS', 'DATA_UNVERIFIED_ENV', 'BUILTIN_CORPORA', 'CharDataError', 'normalize_newlines',
+           'looks_binary', 'read_text_file', 'iter_text_chunks', 'read_folder', 'read_files', 'cache_dir',
+           'file_sha256', 'on_rank0_first', 'download_url', 'stdlib_corpus', 'shakespeare_path', 'load_corpus',
+           'text_sha256', 'min_chars']
 
 # %% ../nbs/01_corpus.ipynb #0005
 class CharDataError(CharInputError):
@@ -252,6 +253,7 @@ def stdlib_corpus(max_chars:int=2_000_000, # Stop adding modules past this many 
     return DOC_SEP.join(parts)[:max_chars]
 
 SHAKESPEARE_BYTES = 1_115_394          # its size: a quick first answer before the SHA-256
+SHAKESPEARE_CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"   # its 65 characters
 DATA_UNVERIFIED_ENV = 'CHARRNN_DATA_UNVERIFIED'
 
 def _check_local_copy(p:Path) -> Path:
@@ -293,3 +295,27 @@ def load_corpus(source='stdlib', # A built-in name ('stdlib', 'shakespeare'), a 
     path = Path(source)
     if path.is_dir(): return read_folder(path, glob, sep, encoding, newline)
     return read_text_file(path, encoding, newline)
+
+# %% ../nbs/01_corpus.ipynb #f3300222
+def text_sha256(text:str) -> str:
+    "The SHA-256 of `text` in UTF-8 (hashed in chunks): `sha256sum` of a UTF-8 file with `\\n` newlines gives the same."
+    h = hashlib.sha256()
+    for i in range(0, len(text), 1 << 20): h.update(text[i:i + (1 << 20)].encode('utf-8', 'surrogatepass'))
+    return h.hexdigest()
+
+def min_chars(bs:int, seq_len:int, valid_pct:float) -> int:
+    "The fewest characters that give one training batch of `bs` x `seq_len` and a validation split of `valid_pct`."
+    def fits(n):
+        cut = int(n * (1 - valid_pct))
+        return cut >= bs * seq_len + 1 and n - cut >= bs + 1
+    n = max(math.ceil((bs * seq_len + 1) / (1 - valid_pct)), math.ceil((bs + 1) / valid_pct))
+    while not fits(n): n += 1   # rounding
+    return n
+
+def _suggest(n, bs, seq_len, valid_pct):
+    "Smaller `bs` and `seq_len` (halved in turn) that fit `n` characters, or None."
+    while min_chars(bs, seq_len, valid_pct) > n:
+        if seq_len == 1 and bs == 1: return None
+        if seq_len >= bs and seq_len > 1: seq_len //= 2
+        else: bs = max(1, bs // 2)
+    return bs, seq_len

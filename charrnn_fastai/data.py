@@ -24,11 +24,11 @@ with warnings.catch_warnings():
 from fasttransform import Transform
 from .core import *
 from .corpus import *
-from .corpus import _missing, _blank, _is_url, on_rank0_first
+from .corpus import _missing, _blank, _is_url, _suggest, on_rank0_first
 
 # %% auto #0
 __all__ = ['CHUNK_CHARS', 'VOCAB_WARN', 'MEMMAP_BYTES', 'char_counts', 'CharVocab', 'CharStreamDL', 'CharNumericalize',
-           'CharStreamBlock', 'encode_file', 'CharDataLoaders', 'text_sha256', 'min_chars', 'char_dls']
+           'CharStreamBlock', 'encode_file', 'CharDataLoaders', 'char_dls']
 
 # %% ../nbs/02_data.ipynb #0024
 CHUNK_CHARS = 1 << 20   # characters encoded per step: bounds the temporary memory
@@ -377,29 +377,6 @@ class CharDataLoaders(DataLoaders):
                               device=kwargs.get('device', self.device))
         res.corpus = self.corpus
         return res
-
-def text_sha256(text:str) -> str:
-    "The SHA-256 of `text` in UTF-8 (hashed in chunks): `sha256sum` of a UTF-8 file with `\\n` newlines gives the same."
-    h = hashlib.sha256()
-    for i in range(0, len(text), CHUNK_CHARS): h.update(text[i:i + CHUNK_CHARS].encode('utf-8', 'surrogatepass'))
-    return h.hexdigest()
-
-def min_chars(bs:int, seq_len:int, valid_pct:float) -> int:
-    "The fewest characters that give one training batch of `bs` x `seq_len` and a validation split of `valid_pct`."
-    def fits(n):
-        cut = int(n * (1 - valid_pct))
-        return cut >= bs * seq_len + 1 and n - cut >= bs + 1
-    n = max(math.ceil((bs * seq_len + 1) / (1 - valid_pct)), math.ceil((bs + 1) / valid_pct))
-    while not fits(n): n += 1   # rounding
-    return n
-
-def _suggest(n, bs, seq_len, valid_pct):
-    "Smaller `bs` and `seq_len` (halved in turn) that fit `n` characters, or None."
-    while min_chars(bs, seq_len, valid_pct) > n:
-        if seq_len == 1 and bs == 1: return None
-        if seq_len >= bs and seq_len > 1: seq_len //= 2
-        else: bs = max(1, bs // 2)
-    return bs, seq_len
 
 def _too_small(name, n, bs, seq_len, valid_pct):
     hint = _suggest(n, bs, seq_len, valid_pct)

@@ -6,7 +6,8 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/device.html.md"""
 
 # %% ../nbs/04_device.ipynb #6db3487b
 from __future__ import annotations
-import time, warnings, functools
+import time, platform, warnings, functools
+from pathlib import Path
 import torch
 import torch.distributed as dist
 from fastai.callback.core import Callback
@@ -15,9 +16,9 @@ from .core import *
 from .model import model_device
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'best_device', 'best_time', 'bf16_speedup', 'resolve_precision',
-           'CPUMixedPrecision', 'use_precision', 'precision_callbacks', 'is_distributed', 'mean_over_ranks',
-           'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
+__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'NATIVE_BF16_FLAGS', 'best_device', 'best_time', 'bf16_speedup',
+           'resolve_precision', 'CPUMixedPrecision', 'use_precision', 'precision_callbacks', 'cpu_model',
+           'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -107,9 +108,22 @@ def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
 class CPUMixedPrecision(Callback):
     "bf16 autocast on a CPU, as fastai's `MixedPrecision` (CUDA only) on a GPU: predictions back in fp32 for the loss."
     order = MixedPrecision.order
-    def before_batch(self): self.autocast = torch.autocast('cpu', dtype=torch.bfloat16); self.autocast.__enter__()
+    autocast = None
+    def before_batch(self):
+        self.autocast = torch.autocast('cpu', dtype=torch.bfloat16)
+        self.autocast.__enter__()
     def after_pred(self): self.learn.pred = self.pred.float()
-    def after_loss(self): self.autocast.__exit__(None, None, None)
+    def after_loss(self): self._leave()
+    # a batch cancelled before its loss skips after_loss: these events still come, so autocast is always left
+    def after_batch(self): self._leave()
+    def after_train(self): self._leave()
+    def after_validate(self): self._leave()
+    def after_epoch(self): self._leave()
+    def after_fit(self): self._leave()
+
+    def _leave(self):
+        if self.autocast is not None: self.autocast.__exit__(None, None, None)
+        self.autocast = None
 
 def use_precision(learn, # A learner
                   precision:str, # 'fp32', 'bf16' or 'fp16' (as returned by `resolve_precision`)
@@ -126,6 +140,21 @@ def precision_callbacks(precision:str, # 'fp32', 'bf16' or 'fp16' (as returned b
     "The callbacks for `precision` on `device`: fastai's `MixedPrecision` on a GPU, `CPUMixedPrecision` on a CPU."
     if precision == 'fp32': return []
     return [CPUMixedPrecision()] if best_device(device).type == 'cpu' else [MixedPrecision(amp_mode=precision)]
+
+# %% ../nbs/04_device.ipynb #a9b81b9d
+NATIVE_BF16_FLAGS = ('amx_bf16', 'avx512_bf16')   # the CPU flags of hardware bf16 matrix products
+
+def cpu_model() -> str:
+    "The processor's model name and which native-bf16 flags it has (Linux's /proc/cpuinfo): name it beside timings."
+    name, flags = platform.processor() or 'unknown CPU', set()
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: lines = []
+    for line in lines:
+        key, _, value = line.partition(':')
+        if key.strip() == 'model name': name = value.strip()
+        elif key.strip() == 'flags': flags = set(value.split())
+    native = [f for f in NATIVE_BF16_FLAGS if f in flags]
+    return f"{name} ({', '.join(native) if native else 'no native bf16'})" if lines else name
 
 # %% ../nbs/04_device.ipynb #0017
 def is_distributed() -> bool:

@@ -14,13 +14,13 @@ from fastcore.meta import delegates
 from .core import *
 from .corpus import file_sha256
 from .data import CharVocab
-from .model import CharRNN
+from .model import CharRNN, unwrap_model
 from .decode import sample
 from .score import score
 
 # %% auto #0
 __all__ = ['FORMAT_NAME', 'FORMAT_VERSION', 'MIN_FORMAT_VERSION', 'CHECKPOINT_FORMAT', 'CharModelFileError', 'save_charrnn',
-           'CharRNNBundle', 'load_charrnn', 'model_card']
+           'CharRNNBundle', 'load_charrnn', 'as_bundle', 'model_card']
 
 # %% ../nbs/08_export.ipynb #0005
 FORMAT_NAME = 'charrnn-fastai model'
@@ -257,6 +257,27 @@ def load_charrnn(path, # A file written by `save_charrnn` (or `charrnn-train`)
     meta = dict(obj.get('meta') or {}, format_version=obj['format_version'], library_version=obj.get('library_version'))
     return CharRNNBundle(model.to(device or 'cpu').eval(), vocab, config, obj.get('history') or {}, meta, path,
                          sha256=file_sha256(path))
+
+# %% ../nbs/08_export.ipynb #e2b375f1
+def as_bundle(source, # A model file's path, a `CharRNNBundle`, a learner (`.model`, `.vocab`), or a `CharRNN`
+              vocab:CharVocab|None=None, # With a bare `CharRNN`: the `CharVocab` it was trained with
+              name:str='source', # How an error message names `source` (e.g. 'init_from')
+             ) -> CharRNNBundle:
+    "Any way of holding a model as a `CharRNNBundle`: a path is loaded safely, a learner's model is shared, not copied."
+    if isinstance(source, (str, Path)): return load_charrnn(source)
+    if isinstance(source, CharRNNBundle): return source
+    model, vocab = unwrap_model(getattr(source, 'model', source)), getattr(source, 'vocab', vocab)
+    if not isinstance(getattr(model, 'config', None), dict):
+        raise CharInputError(f"{name}={type(source).__name__}: pass a model file's path, a loaded model "
+                             "(load_charrnn), a learner, or a CharRNN with vocab=.")
+    if not isinstance(vocab, CharVocab):
+        raise CharInputError(f"{name} is a CharRNN without its vocab: pass vocab= (the CharVocab it was trained with, "
+                             "e.g. learn.vocab).")
+    if len(vocab) != model.config['vocab_sz']:
+        raise CharInputError(f"the vocab has {len(vocab)} characters but the model expects {model.config['vocab_sz']}: "
+                             "pass the vocab the model was trained with.")
+    meta = dict(getattr(source, 'meta', None) or getattr(source, 'provenance', None) or {})
+    return CharRNNBundle(model, vocab, dict(model.config), getattr(source, 'history', None) or {}, meta)
 
 # %% ../nbs/08_export.ipynb #fb625946
 def _corpus_line(c) -> str:

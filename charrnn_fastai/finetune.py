@@ -12,10 +12,10 @@ import torch
 from .core import *
 from .data import CharVocab
 from .model import *
-from .export import CharRNNBundle, load_charrnn
+from .export import CharRNNBundle
 
 # %% auto #0
-__all__ = ['NEW_CHAR_P', 'ARCH_KEYS', 'grow_model', 'parent_model', 'lineage', 'check_parent_arch', 'grow_from']
+__all__ = ['NEW_CHAR_P', 'ARCH_KEYS', 'grow_model', 'lineage', 'check_parent_arch', 'grow_from']
 
 # %% ../nbs/09_finetune.ipynb #3beb0ee9
 NEW_CHAR_P = 1e-4   # the most probability a new output character can have, in any context, before training
@@ -60,24 +60,12 @@ def grow_model(model:CharRNN, # The parent model
 # What a fine-tuned model takes from its parent
 ARCH_KEYS = ('arch', 'n_hidden', 'n_layers', 'emb_sz', 'one_hot', 'tie_weights')
 
-def parent_model(init_from, # A model file's path, a `CharRNNBundle`, or anything with `.model` and `.vocab` (a learner)
-                ) -> CharRNNBundle:
-    "The parent to fine-tune from, as a bundle (a path is loaded safely with `load_charrnn`)."
-    if isinstance(init_from, (str, Path)): return load_charrnn(init_from)
-    if isinstance(init_from, CharRNNBundle): return init_from
-    if hasattr(init_from, 'model') and hasattr(init_from, 'vocab'):
-        model = unwrap_model(init_from.model)
-        return CharRNNBundle(model, init_from.vocab, dict(model.config), {},
-                             dict(getattr(init_from, 'provenance', {}) or {}))
-    raise CharInputError(f"init_from={init_from!r}: pass a model file's path, "
-                         "a loaded model (load_charrnn) or a learner.")
-
 def lineage(parent:CharRNNBundle) -> dict:
     "What a fine-tuned model records of its parent: the parent file's SHA-256, its corpus and its vocab size."
     return dict(sha256=parent.sha256, corpus=parent.meta.get('corpus'), vocab_sz=len(parent.vocab),
                 path=None if parent.path is None else str(parent.path))
 
-def check_parent_arch(parent:CharRNNBundle, # From `parent_model`
+def check_parent_arch(parent:CharRNNBundle, # The parent model (`as_bundle`)
                       asked:dict, # Architecture arguments the caller gave, `{name: value or None}` (None: not given)
                       spell=lambda k, v: f"{k}={v!r}", # How a message names an argument (the command line spells flags)
                      ):
@@ -88,7 +76,7 @@ def check_parent_arch(parent:CharRNNBundle, # From `parent_model`
             raise CharInputError(f"{spell(k, v)} contradicts {where}, whose {k} is {parent.config[k]!r}: "
                                  f"leave it out to fine-tune that model, or train a new one without init_from.")
 
-def grow_from(parent:CharRNNBundle, # From `parent_model`
+def grow_from(parent:CharRNNBundle, # The parent model (`as_bundle`)
               vocab:CharVocab, # The new loaders' vocab (the parent's, grown: `char_dls(..., base_vocab=...)`)
               asked:dict|None=None, # Architecture arguments the caller gave (see `check_parent_arch`)
               dropout:float|None=None, # The new model's dropout (None: the parent's)

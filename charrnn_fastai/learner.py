@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/learner.html.md"""
 
 # %% ../nbs/13_learner.ipynb #0003
 from __future__ import annotations
-import math
+import math, inspect
 import torch
 from fastcore.foundation import L
 from fastcore.basics import ifnone
@@ -18,18 +18,20 @@ from fastai.metrics import accuracy
 # patches fit_one_cycle and lr_find onto Learner; progress bars; ModelResetter, GradientClip
 from fastai.callback.all import *
 from .core import *
+from .corpus import SHAKESPEARE_CHARS
 from .data import *
 from .model import *
 from .decode import sample
 from .score import score
 from .device import *
+from .export import as_bundle
 from .callbacks import *
-from .finetune import parent_model, grow_from, lineage, ARCH_KEYS
+from .finetune import grow_from, lineage, ARCH_KEYS
 from .training import fit_time, fit_with_checkpoints, device_defaults
 from .distributed import char_to_distributed, char_detach_distributed, skipped_on_this_rank
 
 # %% auto #0
-__all__ = ['CharLearner', 'char_rnn_learner']
+__all__ = ['CharLearner', 'char_rnn_learner', 'untrained_model']
 
 # %% ../nbs/13_learner.ipynb #0010
 class CharLearner(Learner):
@@ -162,7 +164,7 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     device = best_device(device)
     arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot,
                      tie_weights=tie_weights)
-    parent = None if init_from is None else parent_model(init_from)
+    parent = None if init_from is None else as_bundle(init_from, name='init_from')
     if parent is None: model = _new_model(dls.vocab, device, dropout=dropout, **arch_args)
     else: model = grow_from(parent, dls.vocab, arch_args, dropout)
     model = model.to(device)
@@ -180,3 +182,18 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     learn.precision, learn.parent = precision, None if parent is None else lineage(parent)
     learn.bf16_speedup = bf16_speedup(*shape) if device.type == 'cpu' else None   # measured once, cached: free here
     return learn
+
+# %% ../nbs/13_learner.ipynb #be64e672
+def untrained_model(n_hidden:int=0, # Hidden size (0: `char_rnn_learner`'s default for `device`)
+                    n_layers:int=0, # Layers (0: the default)
+                    arch:str='', # 'lstm', 'gru' or 'rnn' ('': the default)
+                    device='cpu', # Where the model goes, and whose defaults it takes
+                   ) -> tuple:
+    "`(model, vocab)`: `char_rnn_learner`'s default model, untrained (seed 0), for Tiny Shakespeare's 65 characters."
+    d = {k: v.default for k, v in inspect.signature(char_rnn_learner).parameters.items()}
+    d = {k: device_defaults(device)[k] if d[k] is None else d[k] for k in ('n_hidden', 'n_layers', 'arch', 'emb_sz')}
+    vocab = CharVocab(SHAKESPEARE_CHARS)
+    torch.manual_seed(0)
+    model = CharRNN(len(vocab), n_hidden=n_hidden or d['n_hidden'], n_layers=n_layers or d['n_layers'],
+                    arch=arch or d['arch'], emb_sz=d['emb_sz'])
+    return model.to(device).eval(), vocab

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from fastai.torch_core import Module
 
 # %% auto #0
-__all__ = ['STATES', 'GATE_ROWS', 'cell_step', 'VanillaRNN', 'CharRNN', 'unwrap_model', 'model_device', 'eval_mode']
+__all__ = ['STATES', 'GATE_ROWS', 'cell_step', 'VanillaRNN', 'CharRNN', 'unwrap_model', 'model_device', 'eval_mode',
+           'train_products']
 
 # %% ../nbs/03_model.ipynb #636c6f06
 STATES = dict(lstm=('h', 'c', 'i', 'f', 'g', 'o'), gru=('h', 'r', 'z', 'n'), rnn=('h',))   # what a step holds, per arch
@@ -162,3 +163,17 @@ def eval_mode(model):
     try: yield model
     finally:
         for m, mode in modes: m.training = mode
+
+# %% ../nbs/03_model.ipynb #832321f4
+def train_products(config:dict, # A `CharRNN` config
+                   bs:int, # Streams per batch
+                   seq_len:int, # Characters per stream per batch
+                  ) -> list:
+    "The `(m, k, n)` of every matrix product one training step of the model makes, forward and backward."
+    H, G, V, BT = config['n_hidden'], GATE_ROWS[config['arch']], config['vocab_sz'], bs * seq_len
+    shapes = []
+    for l in range(config['n_layers']):
+        n_in = (V if config['one_hot'] else config['emb_sz']) if l == 0 else H
+        shapes += [(BT, n_in, G * H), (BT, G * H, n_in), (n_in, BT, G * H)]      # input: forward, d input, d weight
+        shapes += [(bs, H, G * H), (bs, G * H, H)] * seq_len + [(H, BT, G * H)]  # recurrent: each step, d h; d weight
+    return shapes + [(BT, H, V), (BT, V, H), (H, BT, V)]                       # head: forward, d h, d weight
