@@ -16,14 +16,16 @@ from .core import *
 from .model import model_device
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'NATIVE_BF16_FLAGS', 'best_device', 'best_time', 'bf16_speedup',
-           'resolve_precision', 'CPUMixedPrecision', 'use_precision', 'precision_callbacks', 'cpu_model',
-           'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
+__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'PROBE_SECONDS', 'NATIVE_BF16_FLAGS', 'best_device', 'best_time',
+           'bf16_speedup', 'resolve_precision', 'CPUMixedPrecision', 'use_precision', 'precision_callbacks',
+           'cpu_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank',
+           'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
 BF16_MIN_SPEEDUP = 1.3   # on a CPU, 'auto' picks bf16 only when its products run at least this much faster than fp32
 PROBE_ROWS = 1024        # a shape with more rows is timed on this many (the speed-up barely changes past a few hundred)
+PROBE_SECONDS = 2e-4     # each of the probe's timings repeats a small product until it lasts about this long
 
 def _mps_available() -> bool:
     mps = getattr(torch.backends, 'mps', None)
@@ -51,11 +53,19 @@ def best_time(f, # A function of no arguments
 @functools.lru_cache(maxsize=None)
 def _cpu_bf16_speedup(m:int, k:int, n:int, threads:int) -> float:
     a, b = torch.randn(min(m, PROBE_ROWS), k), torch.randn(k, n)
-    a16, b16 = a.bfloat16(), b.bfloat16()
     few = min(len(a), 64)   # one small product first: a CPU that emulates bf16 is 40x slower, and that is answer enough
-    quick = best_time(lambda: a[:few] @ b, 1) / best_time(lambda: a16[:few] @ b16, 1)
-    if quick < 1 / 4: return quick
-    return best_time(lambda: a @ b, 3) / best_time(lambda: a16 @ b16, 3)
+    quick = _timed_in_turn(a[:few], b, rounds=2)
+    return quick if quick < 1 / 4 else _timed_in_turn(a, b, rounds=3)
+
+def _timed_in_turn(a, b, rounds):
+    "fp32 time / bf16 time of `a @ b`, each the best of `rounds` timings taken in turn (a busy moment slows both)."
+    a16, b16 = a.bfloat16(), b.bfloat16()
+    for _ in range(2): a @ b; a16 @ b16          # the first calls also allocate and prepare the library's kernels
+    calls = max(1, round(PROBE_SECONDS / max(best_time(lambda: a @ b, 1, 0), 1e-7)))
+    def timed(x, w): return best_time(lambda: [x @ w for _ in range(calls)], repeats=1, warmup=0)
+    t32 = t16 = float('inf')
+    for _ in range(rounds): t32, t16 = min(t32, timed(a, b)), min(t16, timed(a16, b16))
+    return t32 / t16
 
 def bf16_speedup(m:int, # Rows of the product (e.g. the batch size)
                  k:int, # Inner dimension (e.g. the hidden size)
