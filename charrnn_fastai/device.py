@@ -94,7 +94,7 @@ def _check_16bit(precision, device, shape):
             raise CharInputError("precision='fp16' on a CPU: no CPU multiplies fp16 faster, "
                                  "and fp16 needs loss scaling; use precision='bf16', 'auto' or 'fp32'.")
         if shape is not None and (s := bf16_speedup(*shape)) < 1:
-            warnings.warn(f"precision='bf16': on this CPU bf16 products run {1 / s:.1f}x slower than fp32 (measured); "
+            warnings.warn(f"precision='bf16': on this CPU bf16 products run {1 / s:.2f}x slower than fp32 (measured); "
                           "training goes on in bf16 as asked, but precision='auto' would be faster.", stacklevel=3)
     elif device.type != 'cuda':
         raise CharInputError(f"precision={precision!r} needs a CUDA GPU or a CPU and this run is on {device.type}; "

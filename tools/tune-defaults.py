@@ -4,8 +4,9 @@
 usage: CHARRNN_DATA=/path/to/folder python tools/tune-defaults.py [SETTING_JSON ...] [--seconds S]
 
 Each SETTING_JSON names char_dls and char_rnn_learner arguments, e.g. '{"precision": "bf16", "n_hidden": 512}';
-what it leaves out comes from TRAIN_DEFAULTS. Without settings it runs the rows of the table in nbs/11_training.ipynb
-(about 19 minutes). Run it on an otherwise idle machine: the settings are compared by what they reach in the same time.
+what it leaves out comes from TRAIN_DEFAULTS (`dropout` from the learner's default, none). Without settings it
+runs the rows of the table in nbs/11_training.ipynb (about 35 minutes). Run it on an otherwise idle machine:
+the settings are compared by what they reach in the same time.
 """
 import sys, json, time, argparse
 import torch
@@ -14,7 +15,11 @@ from charrnn_fastai.all import TRAIN_DEFAULTS, char_dls, char_rnn_learner
 TABLE = [dict(precision='fp32'), dict(precision='fp32', bs=16, lr=7e-3), dict(precision='bf16'),
          dict(precision='bf16', lr=2e-2), dict(precision='bf16', seq_len=64), dict(precision='bf16', bs=16, lr=7e-3),
          dict(precision='bf16', n_hidden=512), dict(precision='bf16', n_hidden=640, lr=6e-3),
-         dict(precision='bf16', bs=64)]
+         dict(precision='bf16', bs=64), dict(precision='fp32', dropout=0.1), dict(precision='bf16', dropout=0.1),
+         dict(precision='bf16', dropout=0.15), dict(precision='bf16', bs=16, lr=7e-3, dropout=0.1),
+         dict(precision='bf16', bs=16, lr=7e-3, dropout=0.2),
+         dict(precision='bf16', n_hidden=512, lr=8e-3, dropout=0.1),
+         dict(precision='bf16', bs=16, lr=7e-3, n_hidden=512, dropout=0.2)]
 
 def run(seconds:float, **setting) -> dict:
     "Train one setting for `seconds` on Tiny Shakespeare from seed 0: steps, characters and the validation loss."
@@ -22,7 +27,7 @@ def run(seconds:float, **setting) -> dict:
     torch.manual_seed(0)
     dls = char_dls('shakespeare', bs=s['bs'], seq_len=s['seq_len'], device='cpu')
     learn = char_rnn_learner(dls, arch=s['arch'], n_hidden=s['n_hidden'], n_layers=s['n_layers'], emb_sz=s['emb_sz'],
-                             lr=s['lr'], device='cpu', precision=s['precision'])
+                             lr=s['lr'], device='cpu', precision=s['precision'], dropout=s.get('dropout'))
     t = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
         learn.fit_time(seconds)
