@@ -251,7 +251,7 @@ def sample(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
            seed:int|None=None, # Random seed for reproducible samples (a local generator)
            stream=None, # True: print live; or a function called with each new piece (and the sample's index if several)
            stop:str|None=None, # End a sample once it contains this string (kept at its end)
-           precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto' is fp32
+           precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto': as the probe measures
            beam_width:int|None=None, # Beam search instead of sampling: keep this many most likely texts per step
            length_penalty:float=0., # Beam search: rank finished texts by logprob / length**length_penalty
            return_logprob:bool=False, # Also return the log-probability in nats of each text (model at temperature 1)
@@ -312,7 +312,7 @@ def beam_search(model, # A `CharRNN` (or any model with `.run(x, hidden)`)
                 beam_width:int=5, # Partial texts kept at each step (1: greedy)
                 length_penalty:float=0., # With `stop`: rank finished texts by logprob / length**length_penalty
                 stop:str|None=None, # A text ends once it contains this string (kept at its end)
-                precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto' is fp32
+                precision:str='auto', # Recurrent products: 'fp32' or 'bf16'; 'auto': as the probe measures
                ) -> tuple:
     "The likeliest continuation of `prime` a beam of `beam_width` finds: `(prime + text, log-probability in nats)`."
     check_sample_args(vocab, prime, n, 0., precision=precision, beam_width=beam_width, length_penalty=length_penalty)

@@ -71,7 +71,7 @@ class CharStepper:
                  model, # A `CharRNN`, or any model with `.run(x, hidden) -> (logits, hidden)`
                  hidden, # The state to start from, as `model.run` returns it (batch = number of streams)
                  lean:bool=True, # Use the prepared weights (False: call `model.run` every step)
-                 precision:str='auto', # Matrix products in 'fp32' or 'bf16'; 'auto' is fp32
+                 precision:str='auto', # Matrix products in 'fp32' or 'bf16'; 'auto': as the probe measures
                  cuda_graph='auto', # Replay one step as a CUDA graph: 'auto' (one stream on CUDA), True or False
                 ):
         # n_fed: characters fed so far, per stream (to check the cost)

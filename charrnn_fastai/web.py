@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/web.html.md"""
 
 # %% ../nbs/18_web.ipynb #9bc25afa
 from __future__ import annotations
-import os, re, copy, html, json, math, base64, shutil, hashlib, tempfile, warnings
+import os, re, copy, html, json, math, base64, shutil, hashlib, tempfile, warnings, weakref
 import importlib.util, importlib.resources
 from pathlib import Path
 import numpy as np
@@ -245,9 +245,10 @@ def headless_chromium(profile:str|None=None, # A folder for the browser's profil
     chromium, driver = _browser()
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
-    for f in CHROME_FLAGS + [f'--user-data-dir={profile or tempfile.mkdtemp(prefix="chromium-profile-")}']:
-        opts.add_argument(f)
+    folder = profile or tempfile.mkdtemp(prefix='chromium-profile-')
+    for f in CHROME_FLAGS + [f'--user-data-dir={folder}']: opts.add_argument(f)
     opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
     d.set_script_timeout(300)
+    if profile is None: weakref.finalize(d, shutil.rmtree, folder, ignore_errors=True)   # ours: gone with the driver
     return d
