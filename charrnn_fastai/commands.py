@@ -24,7 +24,7 @@ from .plot import save_loss_plot
 from .views import plot_colored_text
 from .units import FEATURES, activations, best_units
 from .report import save_inspect_page
-from .web import WEB_WEIGHTS, MAX_TEXT, web_page, chromium_missing
+from .web import WEB_WEIGHTS, MAX_TEXT, MAX_TEXT_LIMIT, web_page, chromium_missing
 from .bench import *
 from .cli import *
 
@@ -300,6 +300,8 @@ def web_cmd(model:str, # A model file written by charrnn-train or save_charrnn
     path, out = check_model_path(model, MODEL_FILE), check_out_file(out, '.html')
     check_choice('weights', weights, WEB_WEIGHTS)
     check_positive(max_text=max_text)
+    if max_text > MAX_TEXT_LIMIT:
+        raise CharInputError(f"--max-text {max_text}: use at most {MAX_TEXT_LIMIT:,} (the page reads no more).")
     if text is not None and not Path(text).is_file():
         raise CharInputError(f"--text {text}: no such file; pass a text file for the page to read.")
     for name, given in (('MODEL', path), ('--text', text)):

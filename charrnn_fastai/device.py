@@ -17,9 +17,9 @@ from .model import model_device
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'PROBE_SECONDS', 'NATIVE_BF16_FLAGS', 'best_device', 'best_time',
-           'bf16_speedup', 'resolve_precision', 'CPUMixedPrecision', 'use_precision', 'precision_callbacks',
-           'cpu_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank',
-           'from_rank0']
+           'bf16_speedup', 'resolve_precision', 'cpu_autocast_on', 'CPUMixedPrecision', 'use_precision',
+           'precision_callbacks', 'cpu_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks',
+           'any_rank', 'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
@@ -52,7 +52,8 @@ def best_time(f, # A function of no arguments
 
 @functools.lru_cache(maxsize=None)
 def _cpu_bf16_speedup(m:int, k:int, n:int, threads:int) -> float:
-    a, b = torch.randn(min(m, PROBE_ROWS), k), torch.randn(k, n)
+    g = torch.Generator().manual_seed(0)      # its own numbers: the caller's random stream is left as it was
+    a, b = torch.randn(min(m, PROBE_ROWS), k, generator=g), torch.randn(k, n, generator=g)
     few = min(len(a), 64)   # one small product first: a CPU that emulates bf16 is 40x slower, and that is answer enough
     quick = _timed_in_turn(a[:few], b, rounds=2)
     return quick if quick < 1 / 4 else _timed_in_turn(a, b, rounds=3)
@@ -115,23 +116,30 @@ def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
     if precision != 'fp32': _check_16bit(precision, device, shape)
     return precision
 
+def cpu_autocast_on() -> bool:
+    "Is CPU autocast on in this thread (left on, it would run everything after in bf16)?"
+    try: return torch.is_autocast_enabled('cpu')           # torch 2.4 and later
+    except TypeError: return torch.is_autocast_cpu_enabled()
+
 class CPUMixedPrecision(Callback):
     "bf16 autocast on a CPU, as fastai's `MixedPrecision` (CUDA only) on a GPU: predictions back in fp32 for the loss."
     order = MixedPrecision.order
     autocast = None
     def before_batch(self):
+        self.exit_autocast()
         self.autocast = torch.autocast('cpu', dtype=torch.bfloat16)
         self.autocast.__enter__()
     def after_pred(self): self.learn.pred = self.pred.float()
-    def after_loss(self): self._leave()
+    def after_loss(self): self.exit_autocast()
     # a batch cancelled before its loss skips after_loss: these events still come, so autocast is always left
-    def after_batch(self): self._leave()
-    def after_train(self): self._leave()
-    def after_validate(self): self._leave()
-    def after_epoch(self): self._leave()
-    def after_fit(self): self._leave()
+    def after_batch(self): self.exit_autocast()
+    def after_train(self): self.exit_autocast()
+    def after_validate(self): self.exit_autocast()
+    def after_epoch(self): self.exit_autocast()
+    def after_fit(self): self.exit_autocast()
 
-    def _leave(self):
+    def exit_autocast(self):
+        "Leave autocast if this callback entered it (`CharLearner.fit` calls it too: an error in a fit sends no event)."
         if self.autocast is not None: self.autocast.__exit__(None, None, None)
         self.autocast = None
 

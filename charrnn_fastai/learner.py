@@ -6,7 +6,6 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/learner.html.md"""
 
 # %% ../nbs/13_learner.ipynb #0003
 from __future__ import annotations
-import math, inspect
 import torch
 from fastcore.foundation import L
 from fastcore.basics import ifnone
@@ -49,6 +48,13 @@ class CharLearner(Learner):
         "Add `cb` as fastai does, except a `rank0_only` callback on a nonzero rank under DDP, e.g. one given to `fit`."
         if not isinstance(cb, type) and skipped_on_this_rank(self, cb): return self
         return super().add_cb(cb)
+
+    def fit(self, *args, **kwargs):
+        "fastai's `fit`; however it ends, an error included, CPU autocast is left (an error sends no `after_*` event)."
+        try: return super().fit(*args, **kwargs)
+        finally:
+            for cb in self.cbs:
+                if isinstance(cb, CPUMixedPrecision): cb.exit_autocast()
 
     def _do_fit(self):
         "fastai's epoch loop, but starting at `self.first_epoch` (set when resuming from a checkpoint)."
@@ -190,10 +196,8 @@ def untrained_model(n_hidden:int=0, # Hidden size (0: `char_rnn_learner`'s defau
                     device='cpu', # Where the model goes, and whose defaults it takes
                    ) -> tuple:
     "`(model, vocab)`: `char_rnn_learner`'s default model, untrained (seed 0), for Tiny Shakespeare's 65 characters."
-    d = {k: v.default for k, v in inspect.signature(char_rnn_learner).parameters.items()}
-    d = {k: device_defaults(device)[k] if d[k] is None else d[k] for k in ('n_hidden', 'n_layers', 'arch', 'emb_sz')}
     vocab = CharVocab(SHAKESPEARE_CHARS)
-    torch.manual_seed(0)
-    model = CharRNN(len(vocab), n_hidden=n_hidden or d['n_hidden'], n_layers=n_layers or d['n_layers'],
-                    arch=arch or d['arch'], emb_sz=d['emb_sz'])
+    with torch.random.fork_rng(devices=[]):    # seed 0 for these weights only: the caller's random stream is kept
+        torch.manual_seed(0)
+        model = _new_model(vocab, device, arch or None, n_hidden or None, n_layers or None, None, None, None, None)
     return model.to(device).eval(), vocab

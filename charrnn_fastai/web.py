@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/web.html.md"""
 
 # %% ../nbs/18_web.ipynb #9bc25afa
 from __future__ import annotations
-import os, re, copy, html, json, math, base64, shutil, hashlib, tempfile, warnings, weakref
+import re, copy, html, json, math, base64, shutil, hashlib, tempfile, warnings, weakref
 import importlib.util, importlib.resources
 from pathlib import Path
 import numpy as np
@@ -85,7 +85,7 @@ def _history_points(h:dict) -> dict:
     n, k = len(a), max(1, math.ceil(len(a) / MAX_HISTORY_POINTS))
     bins = [a[s:s + k][np.isfinite(a[s:s + k])] for s in range(0, n, k)]
     valid = [[int(s), _round(float(v))] for s, v in zip(epoch_end_steps(h), history_column(h, 'valid_loss'))
-             if v is not None] if h.get('values') else []
+             if v is not None and math.isfinite(float(v))] if h.get('values') else []
     cps = int(h.get('bs') or 0) * int(h.get('seq_len') or 0) * int(h.get('world_size') or 1)
     return dict(steps=[min(s + k, n) for s in range(0, n, k)],
                 losses=[_round(float(b.mean())) if len(b) else None for b in bins],
@@ -248,7 +248,10 @@ def headless_chromium(profile:str|None=None, # A folder for the browser's profil
     folder = profile or tempfile.mkdtemp(prefix='chromium-profile-')
     for f in CHROME_FLAGS + [f'--user-data-dir={folder}']: opts.add_argument(f)
     opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    try: d = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    except Exception:
+        if profile is None: shutil.rmtree(folder, ignore_errors=True)
+        raise
     d.set_script_timeout(300)
     if profile is None: weakref.finalize(d, shutil.rmtree, folder, ignore_errors=True)   # ours: gone with the driver
     return d
