@@ -144,9 +144,10 @@ class CPUMixedPrecision(Callback):
         self.autocast = None
 
 def use_precision(learn, # A learner
-                  precision:str, # 'fp32', 'bf16' or 'fp16' (as returned by `resolve_precision`)
+                  precision:str, # 'fp32', 'bf16' or 'fp16' (checked by `resolve_precision` for the learner's device)
                  ):
     "Train `learn` in `precision` from now on: its precision callbacks replaced, `learn.precision` set."
+    precision = resolve_precision(precision, model_device(learn.model))   # fp16 on a CPU, say, is refused
     learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, (MixedPrecision, CPUMixedPrecision))])
     learn.add_cbs(precision_callbacks(precision, model_device(learn.model)))
     learn.precision = precision

@@ -189,10 +189,17 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
     learn.history_recorder.load_state(ckpt['history'])
     # the same offsets, epoch by epoch
     if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']
-    if ckpt.get('precision', getattr(learn, 'precision', 'fp32')) != getattr(learn, 'precision', 'fp32'):
-        use_precision(learn, ckpt['precision'])                # the precision the run chose, not a new measurement
+    recorded = ckpt.get('precision', getattr(learn, 'precision', 'fp32'))
+    if recorded != getattr(learn, 'precision', 'fp32'): _resume_precision(learn, recorded)
     if 'torch_rng' in ckpt: torch.set_rng_state(ckpt['torch_rng'])
     _set_cuda_rng_state(ckpt.get('cuda_rng'))   # older checkpoints have none
+
+def _resume_precision(learn, recorded:str):
+    "Train in the precision the run chose, not a new measurement; if this device cannot, say so and keep the learner's."
+    try: use_precision(learn, recorded)
+    except CharInputError:                       # e.g. fp16 from a GPU runtime, resumed on a CPU one
+        warnings.warn(f"the checkpoint trained in {recorded}, which {model_device(learn.model).type} cannot run; "
+                      f"going on in {getattr(learn, 'precision', 'fp32')}.", stacklevel=3)
 
 class ResumeFromCheckpoint(Callback):
     "Continue a fit from `ckpt`'s position: step, schedule position, hidden state and first batch of the epoch."
