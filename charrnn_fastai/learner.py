@@ -178,6 +178,7 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     c = model.config               # the product that dominates a training step: the recurrent one, at every step
     shape = (dls.train.bs, c['n_hidden'], GATE_ROWS[c['arch']] * c['n_hidden'])
     precision = resolve_precision(precision, device, shape)
+    if device.type == 'cpu': precision = from_rank0(precision)   # under DDP every rank takes rank 0's measured choice
     # the learner's own loaders on its device: the caller's `dls` stay where they are
     if dls.device is None or torch.device(dls.device) != device: dls = _on_device(dls, device)
     cbs = ([ModelResetter(), StreamEpoch(), HistoryRecorder()] + ([GradientClip(clip)] if clip else [])

@@ -48,8 +48,6 @@ STEP_PRECISIONS = ('auto', 'fp32', 'bf16')
 
 def _step_precision(precision, device, shape):
     "'fp32' or 'bf16' for a step's products; 'auto' is bf16 only on a CPU where the step's product measures faster."
-    if precision not in STEP_PRECISIONS:
-        raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
     if precision != 'auto': return precision
     return 'bf16' if device.type == 'cpu' and bf16_speedup(*shape) >= BF16_MIN_SPEEDUP else 'fp32'
 
@@ -78,10 +76,10 @@ class CharStepper:
         self.model, self.n_fed, self.graph = model, 0, None
         self.arch = model.config['arch'] if lean and isinstance(model, CharRNN) else None
         self.uses_model = self.arch is None
+        if precision not in STEP_PRECISIONS:
+            raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
         if self.uses_model:
             self._hidden, self.precision = hidden, 'model'
-            if precision not in STEP_PRECISIONS:
-                raise CharInputError(f"precision={precision!r}: use 'auto', 'fp32' or 'bf16'.")
             if precision == 'bf16':
                 raise CharInputError("precision='bf16': a model stepped through its own `run` keeps its precision; "
                                      "use 'auto'.")
