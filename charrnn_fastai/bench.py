@@ -173,7 +173,7 @@ def bench_train(n_batches:int=30, # Training batches per timed run
                ) -> dict:
     "Characters/s: the kit's Learner, a plain PyTorch loop (same model, batches, optimizer, precision), the products."
     device = best_device(None if device == 'auto' else device)
-    settings = default_train_settings(device)   # the defaults of the device it trains on
+    settings = default_train_settings(device, precision)   # the defaults of the device and precision it trains in
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), device=device)
     torch.manual_seed(0)
     learn = char_rnn_learner(dls, device=device, precision=precision, **settings)
@@ -213,7 +213,7 @@ def bench_quality(seconds:int=120, # Training time budget in seconds
     if threads: torch.set_num_threads(threads)
     device = best_device(None if device == 'auto' else device)
     torch.manual_seed(0)
-    settings = default_train_settings(device)   # the defaults of the device it trains on
+    settings = default_train_settings(device, precision)   # the defaults of the device and precision it trains in
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), device=device)
     learn = char_rnn_learner(dls, device=device, precision=precision, **settings)
     t = time.perf_counter()
@@ -225,8 +225,8 @@ def bench_quality(seconds:int=120, # Training time budget in seconds
     h, cfg = learn.history, learn.model.config
     return dict(device=str(model_device(learn.model)), precision=learn.precision,
                 bf16_speedup=_rounded(learn.bf16_speedup), threads=torch.get_num_threads(), seconds=seconds,
-                arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], bs=dls.train.bs,
-                seq_len=dls.train.seq_len, lr=float(learn.lr), steps=len(h['train_losses']),
+                arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'], dropout=cfg['dropout'],
+                bs=dls.train.bs, seq_len=dls.train.seq_len, lr=float(learn.lr), steps=len(h['train_losses']),
                 chars_trained=len(h['train_losses']) * dls.train.bs * dls.train.seq_len,
                 epochs=len(h['values']), wall_seconds=round(wall, 1),
                 valid_loss_nats_per_char=round(loss, 4), valid_bits_per_char=round(loss / math.log(2), 4))

@@ -86,8 +86,9 @@ def _check_train_args(out, epochs, time_budget, lr, bs, seq_len, valid_pct, prec
 def _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision):
     "The loaders (checked: missing, empty, binary, too small) and the learner, a new model or one grown from `parent`."
     given = {k: v for k, v in dict(bs=bs, seq_len=seq_len, lr=lr, **arch_args).items() if v is not None}
-    settings = default_train_settings(device, **given)
-    if parent is not None: settings = {k: v for k, v in settings.items() if k in given or k not in ARCH_KEYS}
+    settings = default_train_settings(device, precision, **given)   # on a CPU, the row of the precision it trains in
+    if parent is not None:    # the parent's architecture and dropout, unless given
+        settings = {k: v for k, v in settings.items() if k in given or k not in ARCH_KEYS + ('dropout',)}
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), valid_pct=valid_pct,
                    encoding=encoding, device=device, base_vocab=None if parent is None else parent.vocab,
                    **({'glob': glob} if glob else {}))
@@ -98,9 +99,9 @@ def _announce(learn, corpus, out, overwrite, resume):
     dls, c, x = learn.dls, learn.model.config, learn.bf16_speedup   # x: the CPU probe's figure, why 'auto' chose
     grown = f", fine-tuned from {learn.parent['path']}" if learn.parent else ''
     print(f"corpus: {corpus} ({dls.corpus['n_chars']:,} characters, vocab {len(dls.vocab)}); model: {c['arch']} "
-          f"{c['n_layers']}x{c['n_hidden']}{grown}, bs {dls.train.bs}, seq_len {dls.train.seq_len}, lr {learn.lr}, "
-          f"device {dls.device}, precision {learn.precision}"
-          + (f" (bf16 products measured {x:.1f}x as fast as fp32 on this CPU)" if x else ''))
+          f"{c['n_layers']}x{c['n_hidden']}, dropout {c['dropout']}{grown}, bs {dls.train.bs}, "
+          f"seq_len {dls.train.seq_len}, lr {learn.lr}, device {dls.device}, precision {learn.precision}"
+          + (f" (a bf16 training step measured {x:.1f}x as fast as fp32 on this CPU)" if x else ''))
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CharInputError(f"cannot create --out {out} ({e.strerror}); "
@@ -223,9 +224,8 @@ def sample_cmd(model:str, # A model file written by charrnn-train or save_charrn
     bundle = load_charrnn(path, device=device)
     if info: print(model_card(bundle)); return bundle
     if score is not None: return _print_score(bundle, score)
-    temps = check_sample_args(bundle.vocab, prime, n, list(temperature), top_k, top_p, n_samples,
-                              beam_width=beam, length_penalty=length_penalty,
-                              spell=_spell_flag)   # all of it, before anything is printed
+    temps = check_sample_args(bundle.vocab, prime, n, list(temperature), top_k, top_p, n_samples, beam_width=beam,
+                              length_penalty=length_penalty, spell=_spell_flag)   # all of it, before any printing
     if beam is not None: return _print_beam(bundle, prime, n, beam, length_penalty, stop)
     args = dict(prime=prime, n=n, temperature=temps, top_k=top_k, top_p=top_p, n_samples=n_samples, seed=seed,
                 stop=stop)
@@ -313,8 +313,7 @@ def web_cmd(model:str, # A model file written by charrnn-train or save_charrnn
                     max_text=max_text)
     page.save(out)
     print(f"{'replaced' if replacing else 'wrote'} {out}: {page.page_bytes:,} bytes "
-          f"({weights} weights: {page.info['weight_bytes']:,} bytes); "
-          "open it in any browser")
+          f"({weights} weights: {page.info['weight_bytes']:,} bytes); open it in any browser")
     return out
 
 def charrnn_web(argv:list|None=None): # Command-line words (default: `sys.argv[1:]`)
@@ -443,8 +442,7 @@ def charrnn_bench(argv:list|None=None): # Command-line words (default: `sys.argv
               + ", or all [--quick] [--markdown FILE]\n'charrnn-bench NAME --help' lists a benchmark's options.")
         return 0 if argv else 2
     name, rest = argv[0], argv[1:]
-    as_json = '--json' in rest
-    rest = [a for a in rest if a != '--json']
+    as_json, rest = '--json' in rest, [a for a in rest if a != '--json']
     fn = bench_all if name == 'all' else run_cli('charrnn-bench', get_benchmark, name)
     results = run_cli('charrnn-bench', fn, **parse_command(fn, f'charrnn-bench {name}', rest))
     if name != 'all': print(format_results(name, results))

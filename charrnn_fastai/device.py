@@ -13,19 +13,21 @@ import torch.distributed as dist
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision
 from .core import *
-from .model import model_device
+from .model import CharRNN, GATE_ROWS, model_device
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'PROBE_SECONDS', 'NATIVE_BF16_FLAGS', 'best_device', 'best_time',
-           'bf16_speedup', 'resolve_precision', 'cpu_autocast_on', 'CPUMixedPrecision', 'use_precision',
-           'precision_callbacks', 'cpu_model', 'is_distributed', 'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks',
-           'any_rank', 'from_rank0']
+__all__ = ['PRECISIONS', 'BF16_MIN_SPEEDUP', 'PROBE_ROWS', 'PROBE_SECONDS', 'PROBE_STEPS', 'PROBE_VOCAB', 'NATIVE_BF16_FLAGS',
+           'best_device', 'best_time', 'bf16_speedup', 'train_bf16_speedup', 'resolve_precision', 'cpu_autocast_on',
+           'CPUMixedPrecision', 'use_precision', 'precision_callbacks', 'cpu_model', 'is_distributed',
+           'mean_over_ranks', 'sum_over_ranks', 'max_over_ranks', 'any_rank', 'from_rank0']
 
 # %% ../nbs/04_device.ipynb #0008
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
-BF16_MIN_SPEEDUP = 1.3   # on a CPU, 'auto' picks bf16 only when its products run at least this much faster than fp32
+BF16_MIN_SPEEDUP = 1.3   # on a CPU, 'auto' picks bf16 only when it measures at least this much faster than fp32
 PROBE_ROWS = 1024        # a shape with more rows is timed on this many (the speed-up barely changes past a few hundred)
 PROBE_SECONDS = 2e-4     # each of the probe's timings repeats a small product until it lasts about this long
+PROBE_STEPS = 64         # the training probe times a batch of at most this many steps
+PROBE_VOCAB = 65         # and a head of this many characters (a small part of a step, left out of the cache key)
 
 def _mps_available() -> bool:
     mps = getattr(torch.backends, 'mps', None)
@@ -75,6 +77,35 @@ def bf16_speedup(m:int, # Rows of the product (e.g. the batch size)
     "The speedup of an `(m x k) @ (k x n)` product in bf16 over fp32 on this CPU (measured once per shape)."
     with torch.inference_mode(): return _cpu_bf16_speedup(int(m), int(k), int(n), torch.get_num_threads())
 
+@functools.lru_cache(maxsize=None)
+def _cpu_train_bf16_speedup(bs:int, seq_len:int, arch:str, n_hidden:int, n_layers:int, n_in:int, threads:int) -> float:
+    product = bf16_speedup(bs, n_hidden, GATE_ROWS[arch] * n_hidden)
+    if product < 1 / 4: return product       # bf16 emulated: a bf16 step would take seconds, and the answer is known
+    g = torch.Generator().manual_seed(0)     # its own numbers: the caller's random stream is left as it was
+    x = torch.randint(0, PROBE_VOCAB, (bs, seq_len), generator=g)
+    y = torch.randint(0, PROBE_VOCAB, (x.numel(),), generator=g)
+    with torch.random.fork_rng(devices=[]): model = CharRNN(PROBE_VOCAB, n_hidden, n_layers, arch, emb_sz=n_in)
+    def step(bf16):
+        "Forward (under autocast for bf16, as `CPUMixedPrecision` does), the loss in fp32, backward."
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16): out = model.run(x)[0]
+        torch.nn.functional.cross_entropy(out.float().flatten(0, 1), y).backward()
+    step(False); step(True)                  # the first calls allocate and prepare the library's kernels
+    t32 = t16 = float('inf')
+    for _ in range(2):                       # in turn, as `_timed_in_turn`: a busy moment slows a round of both
+        t32, t16 = min(t32, best_time(lambda: step(False), 1, 0)), min(t16, best_time(lambda: step(True), 1, 0))
+    return t32 / t16
+
+def train_bf16_speedup(config:dict, # A `CharRNN` config (`model.config`): its arch, sizes and input width are timed
+                       bs:int, # Batch size (rows)
+                       seq_len:int, # Steps per batch (at most `PROBE_STEPS` are timed)
+                      ) -> float:
+    "The speedup of a training step (forward and backward) of such a `CharRNN` in bf16 autocast over fp32 on this CPU."
+    n_in = config['vocab_sz'] if config.get('one_hot') else config.get('emb_sz', 64)
+    with torch.inference_mode(False), torch.enable_grad():   # a backward pass, even when called under no_grad
+        return _cpu_train_bf16_speedup(int(bs), min(int(seq_len), PROBE_STEPS), config.get('arch', 'lstm'),
+                                       int(config['n_hidden']),
+                                       int(config.get('n_layers', 1)), int(n_in), torch.get_num_threads())
+
 def _native_bf16(device) -> bool:
     "Does this CUDA GPU compute bfloat16 natively (compute capability 8.0 or newer)?"
     return torch.cuda.get_device_capability(device)[0] >= 8
@@ -83,19 +114,19 @@ def _fp16_tensor_cores(device) -> bool:
     "Does this CUDA GPU have fp16 tensor cores (compute capability 7.0 or newer: V100, T4 and later)?"
     return torch.cuda.get_device_capability(device)[0] >= 7
 
-def _auto_precision(device, shape) -> str:
-    if device.type == 'cpu': return 'bf16' if shape is not None and bf16_speedup(*shape) >= BF16_MIN_SPEEDUP else 'fp32'
+def _auto_precision(device, probe) -> str:
+    if device.type == 'cpu': return 'bf16' if probe is not None and probe() >= BF16_MIN_SPEEDUP else 'fp32'
     if device.type != 'cuda': return 'fp32'
     return 'bf16' if _native_bf16(device) else 'fp16' if _fp16_tensor_cores(device) else 'fp32'
 
-def _check_16bit(precision, device, shape):
+def _check_16bit(precision, device, probe):
     "Refuse what cannot run (fp16 on a CPU, 16-bit on MPS, bf16 on an old GPU); warn when a CPU's bf16 is slower."
     if device.type == 'cpu':
         if precision == 'fp16':
             raise CharInputError("precision='fp16' on a CPU: no CPU multiplies fp16 faster, "
                                  "and fp16 needs loss scaling; use precision='bf16', 'auto' or 'fp32'.")
-        if shape is not None and (s := bf16_speedup(*shape)) < 1:
-            warnings.warn(f"precision='bf16': on this CPU bf16 products run {1 / s:.2f}x slower than fp32 (measured); "
+        if probe is not None and (s := probe()) < 1:
+            warnings.warn(f"precision='bf16': on this CPU bf16 training runs {1 / s:.2f}x slower than fp32 (measured); "
                           "training goes on in bf16 as asked, but precision='auto' would be faster.", stacklevel=3)
     elif device.type != 'cuda':
         raise CharInputError(f"precision={precision!r} needs a CUDA GPU or a CPU and this run is on {device.type}; "
@@ -106,14 +137,14 @@ def _check_16bit(precision, device, shape):
 
 def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
                       device=None, # The training device (default: `best_device()`)
-                      shape:tuple|None=None, # On a CPU: the `(m, k, n)` product that dominates the work, to time
+                      probe=None, # On a CPU: a function of no arguments returning bf16's measured speedup for the work
                      ) -> str:
     "The precision to train in: 'auto' is bf16 or fp16 on GPUs that have them, bf16 on a CPU where it measures faster."
     if precision not in PRECISIONS:
         raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
     device = best_device(device)
-    if precision == 'auto': return _auto_precision(device, shape)
-    if precision != 'fp32': _check_16bit(precision, device, shape)
+    if precision == 'auto': return _auto_precision(device, probe)
+    if precision != 'fp32': _check_16bit(precision, device, probe)
     return precision
 
 def cpu_autocast_on() -> bool:

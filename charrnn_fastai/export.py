@@ -294,7 +294,7 @@ def _arch_line(c:dict) -> str:
 
 def _training_line(h:dict) -> str:
     if not h.get('train_losses'): return 'no history'
-    speedup = f" (bf16 products {h['bf16_speedup']:.1f}x fp32 there, measured)" if h.get('bf16_speedup') else ''
+    speedup = f" (bf16 measured {h['bf16_speedup']:.1f}x as fast as fp32 there)" if h.get('bf16_speedup') else ''
     return (f"{len(h.get('values', []))} epoch(s), {len(h['train_losses']):,} steps, bs {h.get('bs', '?')} x seq_len "
             f"{h.get('seq_len', '?')}, on {h.get('device', '?')} in {h.get('precision', '?')}{speedup}")
 

@@ -26,7 +26,7 @@ from .device import *
 from .export import as_bundle
 from .callbacks import *
 from .finetune import grow_from, lineage, ARCH_KEYS
-from .training import fit_time, fit_with_checkpoints, device_defaults
+from .training import fit_time, fit_with_checkpoints, device_defaults, defaults_precision
 from .distributed import char_to_distributed, char_detach_distributed, skipped_on_this_rank
 
 # %% auto #0
@@ -136,12 +136,11 @@ class CharLearner(Learner):
         "Undo `to_distributed` (see `char_detach_distributed`)."
         return char_detach_distributed(self)
 
-def _new_model(vocab, device, arch, n_hidden, n_layers, emb_sz, one_hot, dropout, tie_weights) -> CharRNN:
-    "A new `CharRNN` for `vocab`: what is not given comes from the device's row of `DEVICE_DEFAULTS`."
-    d = device_defaults(device)
-    return CharRNN(len(vocab), n_hidden=ifnone(n_hidden, d['n_hidden']), n_layers=ifnone(n_layers, d['n_layers']),
-                   arch=ifnone(arch, d['arch']), emb_sz=ifnone(emb_sz, d['emb_sz']), one_hot=bool(one_hot),
-                   dropout=ifnone(dropout, 0.), tie_weights=bool(tie_weights))
+def _new_model(vocab, row, arch, n_hidden, n_layers, emb_sz, one_hot, dropout, tie_weights) -> CharRNN:
+    "A new `CharRNN` for `vocab`: what is not given comes from `row`, a row of `DEVICE_DEFAULTS`."
+    return CharRNN(len(vocab), n_hidden=ifnone(n_hidden, row['n_hidden']), n_layers=ifnone(n_layers, row['n_layers']),
+                   arch=ifnone(arch, row['arch']), emb_sz=ifnone(emb_sz, row['emb_sz']), one_hot=bool(one_hot),
+                   dropout=ifnone(dropout, row['dropout']), tie_weights=bool(tie_weights))
 
 def _on_device(dls, device):
     "A copy of `dls` whose loaders put their batches on `device` (a `CharDataLoaders` keeps its corpus record)."
@@ -154,7 +153,7 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
                      n_layers:int|None=None, # RNN layers (None: the device's default)
                      emb_sz:int|None=None, # Embedding size (None: the device's default)
                      one_hot:bool|None=None, # One-hot inputs instead of an embedding (None: no)
-                     dropout:float|None=None, # Dropout between layers and before the head (None: 0, or `init_from`'s)
+                     dropout:float|None=None, # Dropout between layers and before the head (None: row's or parent's)
                      tie_weights:bool|None=None, # Share embedding and head weights (None: no)
                      init_from=None, # Parent model: a model file's path, a loaded model or a learner (see `finetune`)
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
@@ -171,34 +170,36 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot,
                      tie_weights=tie_weights)
     parent = None if init_from is None else as_bundle(init_from, name='init_from')
-    if parent is None: model = _new_model(dls.vocab, device, dropout=dropout, **arch_args)
+    bs, seq_len = dls.train.bs, getattr(dls.train, 'seq_len', 128)   # the batch the probe times
+    given = parent.model.config if parent is not None else dict(arch_args, dropout=dropout, vocab_sz=len(dls.vocab))
+    row = device_defaults(device, defaults_precision(device, precision, bs=bs, seq_len=seq_len, **given))
+    if parent is None: model = _new_model(dls.vocab, row, dropout=dropout, **arch_args)
     else: model = grow_from(parent, dls.vocab, arch_args, dropout)
     model = model.to(device)
     device = model_device(model)   # 'cuda' made concrete: 'cuda:0'
-    c = model.config               # the product that dominates a training step: the recurrent one, at every step
-    shape = (dls.train.bs, c['n_hidden'], GATE_ROWS[c['arch']] * c['n_hidden'])
-    precision = resolve_precision(precision, device, shape)
+    precision = resolve_precision(precision, device, lambda: train_bf16_speedup(model.config, bs, seq_len))
     if device.type == 'cpu': precision = from_rank0(precision)   # under DDP every rank takes rank 0's measured choice
     # the learner's own loaders on its device: the caller's `dls` stay where they are
     if dls.device is None or torch.device(dls.device) != device: dls = _on_device(dls, device)
     cbs = ([ModelResetter(), StreamEpoch(), HistoryRecorder()] + ([GradientClip(clip)] if clip else [])
            + precision_callbacks(precision, device) + (training_callbacks() if checks else []) + list(L(cbs)))
     metrics = [accuracy, bits_per_char] if metrics is None else metrics
-    lr = ifnone(lr, device_defaults(device)['lr'])
+    lr = ifnone(lr, row['lr'])
     learn = CharLearner(dls, model, loss_func=CrossEntropyLossFlat(), lr=lr, metrics=metrics, cbs=cbs, **kwargs)
     learn.precision, learn.parent = precision, None if parent is None else lineage(parent)
-    learn.bf16_speedup = bf16_speedup(*shape) if device.type == 'cpu' else None   # measured once, cached: free here
+    learn.bf16_speedup = train_bf16_speedup(model.config, bs, seq_len) if device.type == 'cpu' else None   # cached
     return learn
 
 # %% ../nbs/13_learner.ipynb #be64e672
-def untrained_model(n_hidden:int=0, # Hidden size (0: `char_rnn_learner`'s default for `device`)
+def untrained_model(n_hidden:int=0, # Hidden size (0: `char_rnn_learner`'s fp32 default for `device`)
                     n_layers:int=0, # Layers (0: the default)
                     arch:str='', # 'lstm', 'gru' or 'rnn' ('': the default)
                     device='cpu', # Where the model goes, and whose defaults it takes
                    ) -> tuple:
-    "`(model, vocab)`: `char_rnn_learner`'s default model, untrained (seed 0), for Tiny Shakespeare's 65 characters."
+    "`(model, vocab)`: `char_rnn_learner`'s fp32 default model, untrained (seed 0), for Tiny Shakespeare's characters."
     vocab = CharVocab(SHAKESPEARE_CHARS)
     with torch.random.fork_rng(devices=[]):    # seed 0 for these weights only: the caller's random stream is kept
         torch.manual_seed(0)
-        model = _new_model(vocab, device, arch or None, n_hidden or None, n_layers or None, None, None, None, None)
+        model = _new_model(vocab, device_defaults(device), arch or None, n_hidden or None, n_layers or None, None, None,
+                           None, None)
     return model.to(device).eval(), vocab

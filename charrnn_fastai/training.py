@@ -25,7 +25,7 @@ from .callbacks import *
 __all__ = ['CKPT_RE', 'TRAIN_DEFAULTS', 'DEVICE_DEFAULTS', 'save_checkpoint', 'list_checkpoints', 'next_checkpoint_path',
            'latest_checkpoint', 'load_checkpoint', 'newest_readable_checkpoint', 'SaveCheckpoints',
            'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds', 'estimate_epochs',
-           'fit_time', 'fit_with_checkpoints', 'device_defaults', 'default_train_settings']
+           'fit_time', 'fit_with_checkpoints', 'device_defaults', 'defaults_precision', 'default_train_settings']
 
 # %% ../nbs/11_training.ipynb #0032
 def save_checkpoint(obj, # What to save: plain types and tensors (see `to_plain`)
@@ -410,18 +410,33 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
     return learn
 
 # %% ../nbs/11_training.ipynb #0061
-TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64)
-# per device type; the CUDA row is a starting point until it is measured on a GPU (see the table below)
-DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cuda=dict(TRAIN_DEFAULTS, bs=128, lr=3e-3, n_hidden=512, n_layers=2))
+TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64, dropout=0.)
+# per device type (and for the CPU, per precision); the CUDA row is a starting point until it is measured on a GPU
+DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cpu_bf16=dict(TRAIN_DEFAULTS, seq_len=64, lr=5e-3, n_hidden=512, dropout=0.2),
+                       cuda=dict(TRAIN_DEFAULTS, bs=128, lr=3e-3, n_hidden=512, n_layers=2))
 
 def device_defaults(device=None, # A device or its name; None: `best_device()`
+                    precision:str='fp32', # The precision it trains in: on a CPU, 'bf16' takes the `cpu_bf16` row
                    ) -> dict:
-    "Training defaults for `device`: `DEVICE_DEFAULTS['cuda']` on a CUDA GPU, the CPU's (`TRAIN_DEFAULTS`) elsewhere."
-    return dict(DEVICE_DEFAULTS.get(best_device(device).type, DEVICE_DEFAULTS['cpu']))
+    "Training defaults for `device`: the CUDA row on a CUDA GPU, on a CPU its row for `precision`, else the CPU's."
+    kind = best_device(device).type
+    if kind == 'cpu' and precision == 'bf16': kind = 'cpu_bf16'
+    return dict(DEVICE_DEFAULTS.get(kind, DEVICE_DEFAULTS['cpu']))
+
+def defaults_precision(device=None, # The training device (None: `best_device()`)
+                       precision:str='auto', # What the run asks for; 'auto' on a CPU is measured
+                       **given) -> str:
+    "'bf16' if a run on a CPU takes the bf16 row of `DEVICE_DEFAULTS` (it trains in bf16 there), else 'fp32'."
+    if best_device(device).type != 'cpu' or precision not in ('auto', 'bf16'): return 'fp32'
+    if precision == 'bf16': return 'bf16'
+    s = {**DEVICE_DEFAULTS['cpu_bf16'], **{k: v for k, v in given.items() if v is not None}}
+    fast = train_bf16_speedup(s, s['bs'], s['seq_len']) >= BF16_MIN_SPEEDUP
+    return from_rank0('bf16' if fast else 'fp32')        # under DDP every rank builds rank 0's model
 
 def default_train_settings(device=None, # The training device (None: `best_device()`); picks the `DEVICE_DEFAULTS` row
+                           precision:str='auto', # What the run asks for (on a CPU, picks the precision's row)
                            **overrides) -> dict:
-    "The device's defaults plus `overrides`: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
+    "The row's defaults plus `overrides`: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
     unknown = set(overrides) - set(TRAIN_DEFAULTS)
     if unknown: raise CharInputError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
-    return dict(device_defaults(device), **overrides)
+    return dict(device_defaults(device, defaults_precision(device, precision, **overrides)), **overrides)

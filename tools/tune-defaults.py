@@ -4,7 +4,7 @@
 usage: CHARRNN_DATA=/path/to/folder python tools/tune-defaults.py [SETTING_JSON ...] [--seconds S]
 
 Each SETTING_JSON names char_dls and char_rnn_learner arguments, e.g. '{"precision": "bf16", "n_hidden": 512}';
-what it leaves out comes from TRAIN_DEFAULTS (`dropout` from the learner's default, none). Without settings it
+what it leaves out comes from TRAIN_DEFAULTS (the fp32 row of DEVICE_DEFAULTS, without dropout). Without settings it
 runs the rows of the table in nbs/11_training.ipynb (about 35 minutes). Run it on an otherwise idle machine:
 the settings are compared by what they reach in the same time.
 """
