@@ -18,6 +18,7 @@ from .decode import check_sample_args
 from .export import save_charrnn, load_charrnn, model_card, as_bundle
 from .finetune import ARCH_KEYS, check_parent_arch
 from .training import fit_with_checkpoints, default_train_settings, list_checkpoints, latest_checkpoint
+from .training import recorded_precision
 from .distributed import require_launcher, char_distrib_ctx, char_distrib_setup
 from .learner import char_rnn_learner
 from .plot import save_loss_plot
@@ -83,10 +84,11 @@ def _check_train_args(out, epochs, time_budget, lr, bs, seq_len, valid_pct, prec
         check_parent_arch(parent, arch_args, spell=lambda k, v: f"{flag(k)} {v}")
     return (*_check_out(out, resume, overwrite), parent)
 
-def _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision):
+def _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision, ckpt):
     "The loaders (checked: missing, empty, binary, too small) and the learner, a new model or one grown from `parent`."
     given = {k: v for k, v in dict(bs=bs, seq_len=seq_len, lr=lr, **arch_args).items() if v is not None}
-    settings = default_train_settings(device, precision, **given)   # on a CPU, the row of the precision it trains in
+    row = 'fp32' if parent is not None else recorded_precision(ckpt, precision)   # a resume keeps its run's row
+    settings = default_train_settings(device, row, **given)   # on a CPU, with 'auto', the row is measured
     if parent is not None:    # the parent's architecture and dropout, unless given
         settings = {k: v for k, v in settings.items() if k in given or k not in ARCH_KEYS + ('dropout',)}
     dls = char_dls(corpus, bs=settings.pop('bs'), seq_len=settings.pop('seq_len'), valid_pct=valid_pct,
@@ -115,9 +117,8 @@ def _write_outputs(learn, out, n_sample, seed):
         raise CommandFailed(f"training stopped: {learn.stop_reason}; the last good checkpoint is in {out/CKPT_DIR}.")
     save_charrnn(learn, out/MODEL_FILE)
     save_loss_plot(learn, out/LOSS_PNG)
-    samples = [f"--- temperature {t} ---\n"
-               + learn.sample(prime='\n', n=n_sample, temperature=t, seed=seed).lstrip('\n')
-               for t in (0.5, 0.8, 1.0)]
+    samples = [f"--- temperature {t} ---\n" + learn.sample(prime='\n', n=n_sample, temperature=t,
+                                                             seed=seed).lstrip('\n') for t in (0.5, 0.8, 1.0)]
     atomic_write(out/SAMPLES_TXT, '\n\n'.join(samples) + '\n')
     h = learn.history
     valid = h['values'][-1][h['names'].index('valid_loss')]
@@ -161,7 +162,8 @@ def train(corpus:str='stdlib', # Built-in corpus name ('stdlib', 'shakespeare'),
         parallel = functools.partial(char_distrib_ctx, leave=True)
     device = best_device(device)
     if seed is not None: set_seed(seed)
-    learn = _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision)
+    learn = _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision,
+                     ckpt if resume else None)
     main = rank_distrib() == 0     # with --distributed, only rank 0 prints and writes files
     if main: _announce(learn, corpus, out, overwrite, resume)
     try:
@@ -196,9 +198,8 @@ def _print_score(bundle, path):
 def _print_beam(bundle, prime, n, beam, length_penalty, stop):
     text, lp = bundle.sample(prime=prime, n=n, beam_width=beam, length_penalty=length_penalty, stop=stop,
                              return_logprob=True)
-    new = len(text) - len(prime)
-    print(f"--- beam {beam}: log-probability {lp:.3f} nats ({lp / max(new, 1):.4f} per character) ---\n{text}",
-          flush=True)
+    per = lp / max(len(text) - len(prime), 1)
+    print(f"--- beam {beam}: log-probability {lp:.3f} nats ({per:.4f} per character) ---\n{text}", flush=True)
     return text, lp
 
 def sample_cmd(model:str, # A model file written by charrnn-train or save_charrnn
@@ -325,9 +326,8 @@ def charrnn_web(argv:list|None=None): # Command-line words (default: `sys.argv[1
 BENCHMARKS = dict(data=bench_data, train=bench_train, quality=bench_quality, sample=bench_sample, web=bench_web,
                   scale=bench_scale)
 QUICK_BENCH = dict(data=dict(size_mb=2, fastai_mb=0), train=dict(n_batches=4, rounds=1, device='cpu'),
-                   quality=dict(seconds=3),
                    sample=dict(n_hidden=32, n_layers=1, n=200, streams=4, batch_n=50, naive_n=50, repeats=1),
-                   web=dict(n_hidden=32, n_layers=1, gen_chars=200, read_chars=300, repeats=1))
+                   web=dict(n_hidden=32, n_layers=1, gen_chars=200, read_chars=300, repeats=1), quality=dict(seconds=3))
 KEY_FIGURES = dict(data=['size_mb', 'build_seconds', 'chars_per_s', 'peak_extra_mb', 'peak_extra_bytes_per_char'],
                    train=['device', 'precision', 'bf16_speedup', 'kit_chars_per_s', 'plain_chars_per_s',
                           'ratio_kit_to_plain', 'ratio_to_matmul_ceiling'],

@@ -100,6 +100,8 @@ def train_bf16_speedup(config:dict, # A `CharRNN` config (`model.config`): its a
                        seq_len:int, # Steps per batch (at most `PROBE_STEPS` are timed)
                       ) -> float:
     "The speedup of a training step (forward and backward) of such a `CharRNN` in bf16 autocast over fp32 on this CPU."
+    if config.get('arch', 'lstm') not in GATE_ROWS:
+        raise CharInputError(f"arch={config['arch']!r}: use one of {', '.join(GATE_ROWS)}.")
     n_in = config['vocab_sz'] if config.get('one_hot') else config.get('emb_sz', 64)
     with torch.inference_mode(False), torch.enable_grad():   # a backward pass, even when called under no_grad
         return _cpu_train_bf16_speedup(int(bs), min(int(seq_len), PROBE_STEPS), config.get('arch', 'lstm'),
@@ -142,6 +144,9 @@ def resolve_precision(precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16'
     "The precision to train in: 'auto' is bf16 or fp16 on GPUs that have them, bf16 on a CPU where it measures faster."
     if precision not in PRECISIONS:
         raise CharInputError(f"precision={precision!r}: use one of {', '.join(PRECISIONS)}.")
+    if probe is not None and not callable(probe):
+        raise CharInputError(f"probe={probe!r}: pass a function of no arguments that measures bf16's speedup, "
+                             "e.g. `lambda: train_bf16_speedup(model.config, bs, seq_len)`.")
     device = best_device(device)
     if precision == 'auto': return _auto_precision(device, probe)
     if precision != 'fp32': _check_16bit(precision, device, probe)

@@ -148,16 +148,16 @@ def _on_device(dls, device):
     return type(dls)(*[dl.new(device=device) for dl in dls.loaders], path=dls.path, device=device)
 
 def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock` DataBlock)
-                     arch:str|None=None, # 'lstm', 'gru' or 'rnn' (None: the device's default, or `init_from`'s)
-                     n_hidden:int|None=None, # Hidden size per layer (None: the device's default, see `DEVICE_DEFAULTS`)
-                     n_layers:int|None=None, # RNN layers (None: the device's default)
-                     emb_sz:int|None=None, # Embedding size (None: the device's default)
+                     arch:str|None=None, # 'lstm', 'gru' or 'rnn' (None: the defaults row's, or `init_from`'s)
+                     n_hidden:int|None=None, # Hidden size per layer (None: the row's, see `DEVICE_DEFAULTS`)
+                     n_layers:int|None=None, # RNN layers (None: the row's)
+                     emb_sz:int|None=None, # Embedding size (None: the row's)
                      one_hot:bool|None=None, # One-hot inputs instead of an embedding (None: no)
                      dropout:float|None=None, # Dropout between layers and before the head (None: row's or parent's)
                      tie_weights:bool|None=None, # Share embedding and head weights (None: no)
                      init_from=None, # Parent model: a model file's path, a loaded model or a learner (see `finetune`)
                      clip:float|None=1.0, # Clip the gradient norm to this (None: no clipping)
-                     lr:float|None=None, # Default peak learning rate of `fit_one_cycle`, `fit_time`; None: the device's
+                     lr:float|None=None, # Default peak learning rate of `fit_one_cycle`, `fit_time`; None: the row's
                      device=None, # 'cuda', 'mps', 'cpu' or a `torch.device`; None: the best available
                      precision:str='auto', # 'auto', 'fp32', 'bf16' or 'fp16' (auto: bf16 where measured or known fast)
                      checks:bool=True, # Add training callbacks: throughput, baselines and stuck-loss warnings, NaN stop
@@ -166,7 +166,7 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
                      **kwargs, # Passed to `Learner` (opt_func, wd, path, ...)
                     ) -> CharLearner:
     "A `CharLearner` with a `CharRNN` for `dls.vocab` (new, or grown from `init_from`), with state reset and clipping."
-    device = best_device(device)
+    device, asked = best_device(device), precision
     arch_args = dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers, emb_sz=emb_sz, one_hot=one_hot,
                      tie_weights=tie_weights)
     parent = None if init_from is None else as_bundle(init_from, name='init_from')
@@ -187,7 +187,8 @@ def char_rnn_learner(dls, # `DataLoaders` from `char_dls` (or a `CharStreamBlock
     lr = ifnone(lr, row['lr'])
     learn = CharLearner(dls, model, loss_func=CrossEntropyLossFlat(), lr=lr, metrics=metrics, cbs=cbs, **kwargs)
     learn.precision, learn.parent = precision, None if parent is None else lineage(parent)
-    learn.bf16_speedup = train_bf16_speedup(model.config, bs, seq_len) if device.type == 'cpu' else None   # cached
+    timed = device.type == 'cpu' and asked != 'fp32'       # fp32 asked for: nothing to measure
+    learn.bf16_speedup = train_bf16_speedup(model.config, bs, seq_len) if timed else None   # cached: measured above
     return learn
 
 # %% ../nbs/13_learner.ipynb #be64e672

@@ -23,9 +23,10 @@ from .callbacks import *
 
 # %% auto #0
 __all__ = ['CKPT_RE', 'TRAIN_DEFAULTS', 'DEVICE_DEFAULTS', 'save_checkpoint', 'list_checkpoints', 'next_checkpoint_path',
-           'latest_checkpoint', 'load_checkpoint', 'newest_readable_checkpoint', 'SaveCheckpoints',
-           'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds', 'estimate_epochs',
-           'fit_time', 'fit_with_checkpoints', 'device_defaults', 'defaults_precision', 'default_train_settings']
+           'latest_checkpoint', 'load_checkpoint', 'newest_readable_checkpoint', 'recorded_precision',
+           'SaveCheckpoints', 'restore_checkpoint', 'ResumeFromCheckpoint', 'TimeBudget', 'one_cycle_scheds',
+           'estimate_epochs', 'fit_time', 'fit_with_checkpoints', 'device_defaults', 'defaults_precision',
+           'default_train_settings']
 
 # %% ../nbs/11_training.ipynb #0032
 def save_checkpoint(obj, # What to save: plain types and tensors (see `to_plain`)
@@ -54,8 +55,7 @@ def next_checkpoint_path(ckpt_dir) -> Path:
 
 def latest_checkpoint(ckpt_dir) -> Path|None:
     "The newest checkpoint in `ckpt_dir`, or None."
-    ckpts = list_checkpoints(ckpt_dir)
-    return ckpts[-1] if ckpts else None
+    return (list_checkpoints(ckpt_dir) or [None])[-1]
 
 def load_checkpoint(path, # A checkpoint file
                    ) -> dict:
@@ -89,6 +89,13 @@ def newest_readable_checkpoint(ckpt_dir, # A checkpoint folder
         except CharInputError as e:
             log(f"Skipping {path.name}: {str(e).split(': ', 1)[-1]} Moved aside to {_move_aside(path).name}.")
     return None, None
+
+def recorded_precision(path, # A checkpoint file, or None
+                       default:str='auto', # The answer without a readable checkpoint
+                      ) -> str:
+    "The precision the run that saved checkpoint `path` trained in: a resume builds its model from that run's row."
+    try: return default if path is None else load_checkpoint(path).get('precision', default)
+    except CharInputError: return default
 
 # %% ../nbs/11_training.ipynb #0035
 def _hidden_to_list(h):
@@ -173,9 +180,9 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
         raise CharInputError("the checkpoint's vocab differs from the data's: "
                              "resume with the same text (or its vocab).")
     if dict(ckpt['config']) != dict(model.config):
-        raise CharInputError(f"the checkpoint's model config {ckpt['config']} "
-                             f"differs from this learner's {model.config}: "
-                             "build the learner with the same settings to resume.")
+        want = {k: v for k, v in ckpt['config'].items() if model.config.get(k) != v}
+        raise CharInputError(f"the checkpoint's model differs from this learner's in {sorted(want)}: build the "
+                             f"learner with {', '.join(f'{k}={v!r}' for k, v in want.items())} to resume.")
     device = model_device(model)
     model.load_state_dict(ckpt['model'])
     if learn.opt is None: learn.create_opt()
@@ -187,8 +194,7 @@ def restore_checkpoint(learn, # A learner built like the one that saved `ckpt`
     if 'hypers' in opt: opt = dict(opt, hypers=L(opt['hypers']))
     learn.opt.load_state_dict(opt)
     learn.history_recorder.load_state(ckpt['history'])
-    # the same offsets, epoch by epoch
-    if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']
+    if ckpt.get('shuffle_seed') is not None: learn.dls.train.seed = ckpt['shuffle_seed']   # the same offsets
     recorded = ckpt.get('precision', getattr(learn, 'precision', 'fp32'))
     if recorded != getattr(learn, 'precision', 'fp32'): _resume_precision(learn, recorded)
     if 'torch_rng' in ckpt: torch.set_rng_state(ckpt['torch_rng'])
@@ -412,7 +418,7 @@ def fit_with_checkpoints(learn, # A learner from `char_rnn_learner`
 # %% ../nbs/11_training.ipynb #0061
 TRAIN_DEFAULTS = dict(bs=32, seq_len=128, lr=1e-2, arch='lstm', n_hidden=384, n_layers=1, emb_sz=64, dropout=0.)
 # per device type (and for the CPU, per precision); the CUDA row is a starting point until it is measured on a GPU
-DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cpu_bf16=dict(TRAIN_DEFAULTS, seq_len=64, lr=5e-3, n_hidden=512, dropout=0.2),
+DEVICE_DEFAULTS = dict(cpu=TRAIN_DEFAULTS, cpu_bf16=dict(TRAIN_DEFAULTS, seq_len=64, lr=5e-3, n_hidden=512, dropout=.2),
                        cuda=dict(TRAIN_DEFAULTS, bs=128, lr=3e-3, n_hidden=512, n_layers=2))
 
 def device_defaults(device=None, # A device or its name; None: `best_device()`
@@ -425,18 +431,20 @@ def device_defaults(device=None, # A device or its name; None: `best_device()`
 
 def defaults_precision(device=None, # The training device (None: `best_device()`)
                        precision:str='auto', # What the run asks for; 'auto' on a CPU is measured
-                       **given) -> str:
-    "'bf16' if a run on a CPU takes the bf16 row of `DEVICE_DEFAULTS` (it trains in bf16 there), else 'fp32'."
+                       **given, # What the caller chose (bs, seq_len, model arguments); None counts as not given
+                      ) -> str:
+    "'bf16' if a run on a CPU takes the `cpu_bf16` row of `DEVICE_DEFAULTS`, else 'fp32' (the device's own row)."
     if best_device(device).type != 'cpu' or precision not in ('auto', 'bf16'): return 'fp32'
+    if given.get('n_hidden') is not None: return 'fp32'   # a model sized by the caller: the fp32 row's dropout and lr
     if precision == 'bf16': return 'bf16'
     s = {**DEVICE_DEFAULTS['cpu_bf16'], **{k: v for k, v in given.items() if v is not None}}
-    fast = train_bf16_speedup(s, s['bs'], s['seq_len']) >= BF16_MIN_SPEEDUP
-    return from_rank0('bf16' if fast else 'fp32')        # under DDP every rank builds rank 0's model
+    return from_rank0('bf16' if train_bf16_speedup(s, s['bs'], s['seq_len']) >= BF16_MIN_SPEEDUP else 'fp32')
 
 def default_train_settings(device=None, # The training device (None: `best_device()`); picks the `DEVICE_DEFAULTS` row
                            precision:str='auto', # What the run asks for (on a CPU, picks the precision's row)
                            **overrides) -> dict:
     "The row's defaults plus `overrides`: `bs` and `seq_len` for `char_dls`, `lr`, and `char_rnn_learner` arguments."
+    # under DDP every rank must call this: on a CPU every rank builds rank 0's measured choice (`from_rank0`)
     unknown = set(overrides) - set(TRAIN_DEFAULTS)
     if unknown: raise CharInputError(f"unknown training setting(s) {sorted(unknown)}; use {sorted(TRAIN_DEFAULTS)}.")
     return dict(device_defaults(device, defaults_precision(device, precision, **overrides)), **overrides)

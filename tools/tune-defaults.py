@@ -5,7 +5,7 @@ usage: CHARRNN_DATA=/path/to/folder python tools/tune-defaults.py [SETTING_JSON 
 
 Each SETTING_JSON names char_dls and char_rnn_learner arguments, e.g. '{"precision": "bf16", "n_hidden": 512}';
 what it leaves out comes from TRAIN_DEFAULTS (the fp32 row of DEVICE_DEFAULTS, without dropout). Without settings it
-runs the rows of the table in nbs/11_training.ipynb (about 35 minutes). Run it on an otherwise idle machine:
+runs the rows of the table in nbs/11_training.ipynb (about an hour). Run it on an otherwise idle machine:
 the settings are compared by what they reach in the same time.
 """
 import sys, json, time, argparse
@@ -19,7 +19,16 @@ TABLE = [dict(precision='fp32'), dict(precision='fp32', bs=16, lr=7e-3), dict(pr
          dict(precision='bf16', dropout=0.15), dict(precision='bf16', bs=16, lr=7e-3, dropout=0.1),
          dict(precision='bf16', bs=16, lr=7e-3, dropout=0.2),
          dict(precision='bf16', n_hidden=512, lr=8e-3, dropout=0.1),
-         dict(precision='bf16', bs=16, lr=7e-3, n_hidden=512, dropout=0.2)]
+         dict(precision='bf16', bs=16, lr=7e-3, n_hidden=512, dropout=0.2),
+         # the fifth sitting: the 1 x 512 model with dropout around the fourth's best, at several batch shapes
+         *[dict(precision='bf16', n_hidden=512, dropout=0.2, bs=bs, seq_len=sl, lr=lr)
+           for bs, sl, lr in ((16, 128, 1e-2), (16, 128, 5e-3), (16, 96, 7e-3), (64, 32, 7e-3), (32, 64, 1e-2),
+                              (32, 64, 7e-3), (32, 64, 5e-3))],
+         dict(precision='bf16', bs=16, lr=7e-3, n_hidden=512, dropout=0.3),
+         dict(precision='bf16', bs=16, lr=6e-3, n_hidden=640, dropout=0.3),
+         dict(precision='bf16', seq_len=64, lr=7e-3, n_hidden=512, dropout=0.1),
+         dict(precision='bf16', seq_len=64, lr=5e-3, n_hidden=512, dropout=0.25),
+         dict(precision='bf16', seq_len=64, lr=5e-3, n_hidden=640, dropout=0.25)]
 
 def run(seconds:float, **setting) -> dict:
     "Train one setting for `seconds` on Tiny Shakespeare from seed 0: steps, characters and the validation loss."
