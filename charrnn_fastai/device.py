@@ -57,18 +57,22 @@ def _cpu_bf16_speedup(m:int, k:int, n:int, threads:int) -> float:
     g = torch.Generator().manual_seed(0)      # its own numbers: the caller's random stream is left as it was
     a, b = torch.randn(min(m, PROBE_ROWS), k, generator=g), torch.randn(k, n, generator=g)
     few = min(len(a), 64)   # one small product first: a CPU that emulates bf16 is 40x slower, and that is answer enough
-    quick = _timed_in_turn(a[:few], b, rounds=2)
-    return quick if quick < 1 / 4 else _timed_in_turn(a, b, rounds=3)
+    quick = _product_speedup(a[:few], b, rounds=2)
+    return quick if quick < 1 / 4 else _product_speedup(a, b, rounds=3)
 
-def _timed_in_turn(a, b, rounds):
-    "fp32 time / bf16 time of `a @ b`, each the best of `rounds` timings taken in turn (a busy moment slows both)."
-    a16, b16 = a.bfloat16(), b.bfloat16()
-    for _ in range(2): a @ b; a16 @ b16          # the first calls also allocate and prepare the library's kernels
-    calls = max(1, round(PROBE_SECONDS / max(best_time(lambda: a @ b, 1, 0), 1e-7)))
-    def timed(x, w): return best_time(lambda: [x @ w for _ in range(calls)], repeats=1, warmup=0)
+def _timed_in_turn(f32, f16, rounds, warmup=2):
+    "fp32 time / bf16 time: `f32` and `f16` warmed up, then each the best of `rounds` timings taken in turn."
+    for _ in range(warmup): f32(); f16()        # the first calls also allocate and prepare the library's kernels
     t32 = t16 = float('inf')
-    for _ in range(rounds): t32, t16 = min(t32, timed(a, b)), min(t16, timed(a16, b16))
+    for _ in range(rounds):                     # in turn: a busy moment on a shared machine slows a round of both
+        t32, t16 = min(t32, best_time(f32, 1, 0)), min(t16, best_time(f16, 1, 0))
     return t32 / t16
+
+def _product_speedup(a, b, rounds):
+    "fp32 time / bf16 time of `a @ b`, the product repeated within each timing until it lasts `PROBE_SECONDS`."
+    a16, b16 = a.bfloat16(), b.bfloat16()
+    calls = max(1, round(PROBE_SECONDS / max(best_time(lambda: a @ b, 1, 1), 1e-7)))
+    return _timed_in_turn(lambda: [a @ b for _ in range(calls)], lambda: [a16 @ b16 for _ in range(calls)], rounds)
 
 def bf16_speedup(m:int, # Rows of the product (e.g. the batch size)
                  k:int, # Inner dimension (e.g. the hidden size)
@@ -89,11 +93,7 @@ def _cpu_train_bf16_speedup(bs:int, seq_len:int, arch:str, n_hidden:int, n_layer
         "Forward (under autocast for bf16, as `CPUMixedPrecision` does), the loss in fp32, backward."
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16): out = model.run(x)[0]
         torch.nn.functional.cross_entropy(out.float().flatten(0, 1), y).backward()
-    step(False); step(True)                  # the first calls allocate and prepare the library's kernels
-    t32 = t16 = float('inf')
-    for _ in range(2):                       # in turn, as `_timed_in_turn`: a busy moment slows a round of both
-        t32, t16 = min(t32, best_time(lambda: step(False), 1, 0)), min(t16, best_time(lambda: step(True), 1, 0))
-    return t32 / t16
+    return _timed_in_turn(lambda: step(False), lambda: step(True), rounds=2, warmup=1)   # a step is long: one will do
 
 def train_bf16_speedup(config:dict, # A `CharRNN` config (`model.config`): its arch, sizes and input width are timed
                        bs:int, # Batch size (rows)
@@ -105,8 +105,8 @@ def train_bf16_speedup(config:dict, # A `CharRNN` config (`model.config`): its a
     n_in = config['vocab_sz'] if config.get('one_hot') else config.get('emb_sz', 64)
     with torch.inference_mode(False), torch.enable_grad():   # a backward pass, even when called under no_grad
         return _cpu_train_bf16_speedup(int(bs), min(int(seq_len), PROBE_STEPS), config.get('arch', 'lstm'),
-                                       int(config['n_hidden']),
-                                       int(config.get('n_layers', 1)), int(n_in), torch.get_num_threads())
+                                       int(config['n_hidden']), int(config.get('n_layers', 1)), int(n_in),
+                                       torch.get_num_threads())
 
 def _native_bf16(device) -> bool:
     "Does this CUDA GPU compute bfloat16 natively (compute capability 8.0 or newer)?"
