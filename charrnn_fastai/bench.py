@@ -149,9 +149,7 @@ def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='
 def _products_seconds(shapes, device, precision, repeats=3) -> float:
     "The best time of running every product of `shapes` once, in `precision` (bf16 and fp16 as autocast runs them)."
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision, torch.float32)
-    mats = {s: (torch.randn(s[0], s[1], device=device, dtype=dtype),
-                torch.randn(s[1], s[2], device=device, dtype=dtype))
-            for s in set(shapes)}
+    mats = {s: [torch.randn(*mk, device=device, dtype=dtype) for mk in (s[:2], s[1:])] for s in set(shapes)}
     def run():
         for s in shapes: torch.mm(*mats[s])
         if device.type == 'cuda': torch.cuda.synchronize(device)
@@ -252,13 +250,14 @@ def plain_rnn_sample(model, # A `CharRNN`: its embedding, `nn.LSTM` (or GRU) and
             out[:, t] = x[:, 0]
     return out.cpu()                                                 # waits for a GPU to finish
 
-def _step_products(stepper, # A `CharStepper` on its prepared weights
-                   steps:int, # Steps to run
-                  ):
-    "Run only the matrix products of `stepper`'s step (`products_only`), `steps` times: the floor under a whole step."
+def _run_steps(stepper, # A `CharStepper` on its prepared weights
+               steps:int, # Steps to run, every stream fed the same character
+               products_only:bool=True, # Only the matrix products of each step (the floor under it); False: whole steps
+              ):
+    "Step every stream of `stepper` `steps` times without sampling: whole steps, or only their matrix products."
     ids = torch.zeros(len(stepper.h[0]), dtype=torch.long, device=stepper.device)
     with torch.inference_mode():
-        for _ in range(steps): stepper.step(ids, products_only=True)
+        for _ in range(steps): stepper.step(ids, products_only=products_only)
         if stepper.device.type == 'cuda': torch.cuda.synchronize(stepper.device)
 
 def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
@@ -282,23 +281,23 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
     state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
     steppers = {b: CharStepper(model, _repeat_state(state, b), precision='fp32', cuda_graph=False)
                 for b in (1, streams)}
-    def products(k, b):
-        with _threads(threads[b]): _step_products(steppers[b], k)
+    def products(k, b, only=True):
+        with _threads(threads[b]): _run_steps(steppers[b], k, only)
     run(200); plain(20, 1); plain(5, streams); products(20, 1)                        # warm up
-    t = {k: float('inf') for k in ('full', 'half', 'plain1', 'products1', 'batch', 'plain_batch', 'products', 'auto')}
+    t = {k: float('inf') for k in 'full half plain1 products1 batch plain_batch products steps auto'.split()}
     def timed(key, f): t[key] = min(t[key], best_time(f, 1, 0))
     for _ in range(repeats):                                          # interleaved, so all see the same machine load
         timed('full', lambda: run(n)); timed('half', lambda: run(n // 2))
         timed('plain1', lambda: plain(plain_n, 1)); timed('products1', lambda: products(n, 1))
     for _ in range(max(1, repeats - 2)):
         timed('batch', lambda: run(batch_n, n_samples=streams)); timed('plain_batch', lambda: plain(plain_n, streams))
-        timed('products', lambda: products(batch_n, streams))
+        timed('products', lambda: products(batch_n, streams)); timed('steps', lambda: products(batch_n, streams, False))
         timed('auto', lambda: sample(model, vocab, 'The ', n=batch_n, n_samples=streams, temperature=0.8, seed=0))
     t_kit_naive_n = best_time(lambda: run(naive_n), repeats, 0)
     t_naive = best_time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1, 0)
     single, plain1, products1 = n / t['full'], plain_n / t['plain1'], n / t['products1']
     batch, plain_batch = streams * batch_n / t['batch'], streams * plain_n / t['plain_batch']
-    ceiling, auto = streams * batch_n / t['products'], streams * batch_n / t['auto']
+    ceiling, steps, auto = (streams * batch_n / t[k] for k in ('products', 'steps', 'auto'))
     return dict(device=str(device), arch=model.config['arch'], n_hidden=model.config['n_hidden'],
                 n_layers=model.config['n_layers'], emb_sz=model.config['emb_sz'], vocab_sz=len(vocab),
                 torch_threads=torch.get_num_threads(), threads_single=threads[1], threads_batch=threads[streams],
@@ -313,6 +312,7 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                 ratio_batch_to_plain_lstm=round(batch / plain_batch, 2), ratio_batch_to_single=round(batch / single, 2),
                 step_products_batch_chars_per_s=round(ceiling, 1), ratio_batch_to_ceiling=round(batch / ceiling, 3),
                 ratio_products_to_plain_lstm_batch=round(ceiling / plain_batch, 2),
+                step_batch_chars_per_s=round(steps, 1), ratio_step_to_ceiling=round(steps / ceiling, 3),
                 auto_batch_precision=CharStepper(model, _repeat_state(state, streams)).precision,
                 auto_batch_chars_per_s=round(auto, 1), ratio_auto_batch_to_fp32=round(auto / batch, 2),
                 naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),

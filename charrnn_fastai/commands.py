@@ -120,8 +120,7 @@ def _write_outputs(learn, out, n_sample, seed):
     samples = [f"--- temperature {t} ---\n" + learn.sample(prime='\n', n=n_sample, temperature=t,
                                                              seed=seed).lstrip('\n') for t in (0.5, 0.8, 1.0)]
     atomic_write(out/SAMPLES_TXT, '\n\n'.join(samples) + '\n')
-    h = learn.history
-    valid = h['values'][-1][h['names'].index('valid_loss')]
+    valid = learn.history['values'][-1][learn.history['names'].index('valid_loss')]
     print(f"validation loss {valid:.4f} nats/char ({valid / math.log(2):.4f} bits/char)")
     print(f"wrote {out/MODEL_FILE}, {out/LOSS_PNG}, {out/SAMPLES_TXT}")
     print(samples[1][:500])
@@ -334,8 +333,9 @@ KEY_FIGURES = dict(data=['size_mb', 'build_seconds', 'chars_per_s', 'peak_extra_
                    quality=['device', 'precision', 'bf16_speedup', 'seconds', 'steps', 'valid_bits_per_char',
                             'valid_loss_nats_per_char'],
                    sample=['precision', 'single_stream_chars_per_s', 'ratio_single_to_plain_lstm', 'batch_chars_per_s',
-                           'ratio_batch_to_plain_lstm', 'ratio_batch_to_ceiling', 'auto_batch_precision',
-                           'auto_batch_chars_per_s', 'ratio_kit_to_naive', 'time_ratio_4000_to_2000'],
+                           'ratio_batch_to_plain_lstm', 'ratio_batch_to_ceiling', 'ratio_step_to_ceiling',
+                           'auto_batch_precision', 'auto_batch_chars_per_s', 'ratio_kit_to_naive',
+                           'time_ratio_4000_to_2000'],
                    scale=['device', 'backend', 'chars_per_s_1proc', 'chars_per_s_2proc', 'speedup_2proc_vs_best_1proc'],
                    web=['generation_chars_per_s', 'reading_chars_per_s', 'ready_ms', 'page_bytes',
                         'ratio_page_to_target', 'python_sample_chars_per_s', 'fp16_minus_pytorch_bits_per_char'])

@@ -183,6 +183,8 @@ def find_units(model, # A `CharRNN`
                length:int=1000, # Characters in the coloured sample
               ) -> UnitSearch:
     "Rank the units by |r| (Pearson) with a feature of the text; the best first, with a coloured sample."
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise CharInputError(f"top={top!r}: ask for at least one unit (a whole number, 1 or more).")
     name, values = _feature(feature, text)
     acts = activations(model, vocab, text, layer) if acts is None else acts
     a = state_of(acts, state)
