@@ -69,11 +69,12 @@ def _check_out(out, resume, overwrite):
     return out, ckpt
 
 def _check_train_args(out, epochs, time_budget, lr, bs, seq_len, valid_pct, precision, n_sample, resume, overwrite,
-                      init_from, arch_args):
+                      init_from, arch_args, dropout):
     "Every check that needs no corpus, before anything is written: `(out folder, newest checkpoint, parent model)`."
     check_positive(epochs=epochs, time_budget=time_budget, lr=lr, bs=bs, seq_len=seq_len,
                    n_hidden=arch_args['n_hidden'], n_layers=arch_args['n_layers'])
     if not 0 < valid_pct < 1: raise CharInputError(f"--valid-pct must be between 0 and 1 (e.g. 0.1), not {valid_pct}.")
+    if not 0 <= (dropout or 0) < 1: raise CharInputError(f"--dropout must be in [0, 1) (e.g. 0.2), not {dropout}.")
     if n_sample < 0: raise CharInputError(f"--n-sample must be 0 or more, not {n_sample}.")
     check_choice('arch', arch_args['arch'], ARCHS)
     check_choice('precision', precision, PRECISIONS)
@@ -84,9 +85,9 @@ def _check_train_args(out, epochs, time_budget, lr, bs, seq_len, valid_pct, prec
         check_parent_arch(parent, arch_args, spell=lambda k, v: f"{flag(k)} {v}")
     return (*_check_out(out, resume, overwrite), parent)
 
-def _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision, ckpt):
+def _learner(corpus, bs, seq_len, lr, model_args, parent, valid_pct, encoding, glob, device, precision, ckpt):
     "The loaders (checked: missing, empty, binary, too small) and the learner, a new model or one grown from `parent`."
-    given = {k: v for k, v in dict(bs=bs, seq_len=seq_len, lr=lr, **arch_args).items() if v is not None}
+    given = {k: v for k, v in dict(bs=bs, seq_len=seq_len, lr=lr, **model_args).items() if v is not None}
     row = 'fp32' if parent is not None else recorded_precision(ckpt, precision)   # a resume keeps its run's row
     settings = default_train_settings(device, row, **given)   # on a CPU, with 'auto', the row is measured
     if parent is not None:    # the parent's architecture and dropout, unless given
@@ -106,8 +107,7 @@ def _announce(learn, corpus, out, overwrite, resume):
           + (f" (a bf16 training step measured {x:.1f}x as fast as fp32 on this CPU)" if x else ''))
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CharInputError(f"cannot create --out {out} ({e.strerror}); "
-                             "pass --out a folder you can write to.") from None
+        raise CharInputError(f"cannot create --out {out} ({e.strerror}); pass a folder you can write to.") from None
     if overwrite and not resume:
         for f in list_checkpoints(out/CKPT_DIR): f.unlink()    # --overwrite: this run replaces the old one
 
@@ -115,8 +115,7 @@ def _write_outputs(learn, out, n_sample, seed):
     "Rank 0, after training: the model file, the loss plot and three samples, then the validation loss."
     if getattr(learn, 'stop_reason', None):     # e.g. a NaN loss: the last good checkpoint is kept, no model file
         raise CommandFailed(f"training stopped: {learn.stop_reason}; the last good checkpoint is in {out/CKPT_DIR}.")
-    save_charrnn(learn, out/MODEL_FILE)
-    save_loss_plot(learn, out/LOSS_PNG)
+    save_charrnn(learn, out/MODEL_FILE); save_loss_plot(learn, out/LOSS_PNG)
     samples = [f"--- temperature {t} ---\n" + learn.sample(prime='\n', n=n_sample, temperature=t,
                                                              seed=seed).lstrip('\n') for t in (0.5, 0.8, 1.0)]
     atomic_write(out/SAMPLES_TXT, '\n\n'.join(samples) + '\n')
@@ -135,6 +134,7 @@ def train(corpus:str='stdlib', # Built-in corpus name ('stdlib', 'shakespeare'),
           arch:str|None=None, # 'lstm', 'gru' or 'rnn'
           n_hidden:int|None=None, # Hidden size per layer
           n_layers:int|None=None, # RNN layers
+          dropout:float|None=None, # Dropout between layers and before the head, 0 to under 1 (default: the tuned one)
           init_from:str|None=None, # Fine-tune this model file on the corpus (its architecture; the vocab grows)
           valid_pct:float=0.1, # Last fraction of the text used for validation
           encoding:str='utf-8', # Encoding of the corpus files
@@ -150,7 +150,7 @@ def train(corpus:str='stdlib', # Built-in corpus name ('stdlib', 'shakespeare'),
     "Train a char-RNN on `corpus` (or fine-tune `init_from` on it); write the model file, `loss.png` and `samples.txt`."
     call, arch_args = dict(locals()), dict(arch=arch, n_hidden=n_hidden, n_layers=n_layers)
     out, ckpt, parent = _check_train_args(out, epochs, time_budget, lr, bs, seq_len, valid_pct, precision, n_sample,
-                                          resume, overwrite, init_from, arch_args)
+                                          resume, overwrite, init_from, arch_args, dropout)
     if epochs is None and time_budget is None and not (resume and ckpt is not None): time_budget = DEFAULT_TIME_BUDGET
     parallel = contextlib.nullcontext
     if distributed:
@@ -161,8 +161,8 @@ def train(corpus:str='stdlib', # Built-in corpus name ('stdlib', 'shakespeare'),
         parallel = functools.partial(char_distrib_ctx, leave=True)
     device = best_device(device)
     if seed is not None: set_seed(seed)
-    learn = _learner(corpus, bs, seq_len, lr, arch_args, parent, valid_pct, encoding, glob, device, precision,
-                     ckpt if resume else None)
+    learn = _learner(corpus, bs, seq_len, lr, dict(arch_args, dropout=dropout), parent, valid_pct, encoding, glob,
+                     device, precision, ckpt if resume else None)
     main = rank_distrib() == 0     # with --distributed, only rank 0 prints and writes files
     if main: _announce(learn, corpus, out, overwrite, resume)
     try:
@@ -263,13 +263,13 @@ def inspect_cmd(model:str, # A model file written by charrnn-train or save_charr
     if max_chars < 0: raise CharInputError(f"--max-chars must be 0 (all) or more, not {max_chars}.")
     if length < 1 or start < 0: raise CharInputError(f"--start must be >= 0 and --length >= 1 (got {start}, {length}).")
     check_choice('feature', feature, FEATURES)
+    check_positive(top=top)
     if png is not None and Path(png).suffix.lower() != '.png':
         raise CharInputError(f"--png {png}: give a file name ending in .png.")
     bundle = load_charrnn(path, device=device)
     t = read_text_file(text)
     if max_chars: t = t[-max_chars:]
-    if start >= len(t):
-        raise CharInputError(f"--start {start} is past the end of the text read ({len(t):,} characters).")
+    if start >= len(t): raise CharInputError(f"--start {start} is past the end of the {len(t):,} characters read.")
     acts = activations(bundle.model, bundle.vocab, t, layer)
     best = best_units(bundle.model, bundle.vocab, t, layer=layer, top=top, acts=acts)
     for f, u in best.items(): print(f"{f:17} best unit {u.best[0][0]:4} ({u.state})  r = {u.best[0][1]:+.3f}")
