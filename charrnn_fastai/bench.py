@@ -193,8 +193,8 @@ def bench_train(n_batches:int=30, # Training batches per timed run
     ratio = sorted(k / p for k, p in zip(kit, plain))[len(kit) // 2]
     res = dict(device=str(dev), precision=learn.precision, bf16_speedup=_rounded(learn.bf16_speedup),
                threads=torch.get_num_threads(), arch=cfg['arch'], n_hidden=cfg['n_hidden'], n_layers=cfg['n_layers'],
-               bs=dls.train.bs, seq_len=dls.train.seq_len, n_batches=n_batches, kit_chars_per_s=round(kit_cps),
-               plain_chars_per_s=round(plain_cps), ratio_kit_to_plain=round(ratio, 3),
+               dropout=cfg['dropout'], bs=dls.train.bs, seq_len=dls.train.seq_len, n_batches=n_batches,
+               kit_chars_per_s=round(kit_cps), plain_chars_per_s=round(plain_cps), ratio_kit_to_plain=round(ratio, 3),
                matmul_ceiling_chars_per_s=round(ceiling), ratio_to_matmul_ceiling=round(kit_cps / ceiling, 3))
     if dev.type == 'cuda': res['peak_mem_gb'] = round(torch.cuda.max_memory_allocated(dev) / 1e9, 3)
     return res
