@@ -25,7 +25,7 @@ __all__ = ['WEB_WEIGHTS', 'MAX_TEXT', 'MAX_TEXT_LIMIT', 'MAX_HISTORY_POINTS', 'C
 # %% ../nbs/18_web.ipynb #ea847f5f
 WEB_WEIGHTS = ('fp16', 'fp32')
 MAX_TEXT = 5_000                    # characters of `text` embedded in the page (and ranked for units)
-MAX_TEXT_LIMIT = 20_000             # the page reads at most this many (`MAX_READ` in charrnn.js)
+MAX_TEXT_LIMIT = 20_000             # the page reads at most this many of a visitor's text (its `max_read`)
 MAX_HISTORY_POINTS = 2_000          # longer training-loss histories are averaged over bins of steps
 
 def page_target_bytes(fp16_weight_bytes:int) -> int:
@@ -181,7 +181,7 @@ def _page_data(bundle:CharRNNBundle, weights_index:dict, text:str|None, max_text
                       + (f" on {card['corpus']}" if card['corpus'] else ''))
     return dict(format='charrnn-web', version=1, title=title, config=dict(c), itos=list(bundle.vocab.itos),
                 weights=weights_index, meta=meta, history=h, text=text, text_info=text_info, units=units,
-                library_version=kit_version(), card=card)
+                library_version=kit_version(), card=card, max_read=MAX_TEXT_LIMIT)
 
 def web_page(source, # A model file's path, a loaded model (`load_charrnn`), a learner, or a `CharRNN` (with `vocab`)
              weights:str='fp16', # 'fp16' (half the size) or 'fp32' (exact)

@@ -579,7 +579,6 @@ const label = ch => LABELS[ch] || ch;                                          /
 const fmt = (x, d = 3) => (x === null || x === undefined || !isFinite(x) ? '-' : Number(x).toFixed(d));
 const thousands = n => Number(n).toLocaleString('en-US');
 const nextTick = () => new Promise(resolve => setTimeout(resolve, 0));
-const MAX_READ = 20000;              // characters of the visitor's text read at most
 const UI = {};
 
 function buildPage() {
@@ -731,7 +730,7 @@ function insideSection() {
 let PASS = 0;
 
 async function analyse() {
-  const id = ++PASS, text = chars(UI.text.value).slice(0, MAX_READ).join('');
+  const id = ++PASS, text = chars(UI.text.value).slice(0, DATA.max_read).join('');   // max_read: from Python
   const layer = Number(UI.layer.value), sts = new Set(NET.arch === 'lstm' ? ['h', 'c'] : ['h']);
   sts.add(UI.state.value);
   const r = makeReader(text, {surprise: true, k: Math.min(5, NET.V), layer, states: [...sts]});
@@ -761,8 +760,8 @@ function showRead(r, text) {
     ? `${fmt(nats / Math.LN2)} bits/char (${fmt(nats)} nats/char) over ${thousands(s.length)} predicted characters; ` +
       `read at ${thousands(Math.round(r.n / Math.max(r.seconds, 1e-3)))} chars/s.`
     : (r.n ? 'Type at least two characters the model knows.' : '');
-  if (chars(UI.text.value).length > MAX_READ)
-    UI.readStat.textContent += ` Only the first ${thousands(MAX_READ)} characters are read.`;
+  if (chars(UI.text.value).length > DATA.max_read)
+    UI.readStat.textContent += ` Only the first ${thousands(DATA.max_read)} characters are read.`;
   const unknown = [...new Set(r.chars.filter((_, t) => r.ids[t] < 0))];
   UI.unknownNote.textContent = unknown.length
     ? `${unknown.length} character${unknown.length > 1 ? 's' : ''} the model does not know ` +
