@@ -17,7 +17,7 @@ from charrnn_fastai.all import untrained_model, cpu_model
 
 def best_seconds_per_step(loop, steps, repeats):
     "The best of `repeats` timed runs of `loop(steps)`, per step."
-    loop(20)                                                          # warm up
+    loop(min(steps, 20))                                              # warm up
     best = float('inf')
     for _ in range(repeats):
         t = time.perf_counter(); loop(steps); best = min(best, time.perf_counter() - t)
