@@ -149,7 +149,7 @@ def _plain_train(model, dl, opt, loss_func, clip, n_batches:int, precision:str='
 def _products_seconds(shapes, device, precision, repeats=3) -> float:
     "The best time of running every product of `shapes` once, in `precision` (bf16 and fp16 as autocast runs them)."
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(precision, torch.float32)
-    mats = {s: [torch.randn(*mk, device=device, dtype=dtype) for mk in (s[:2], s[1:])] for s in set(shapes)}
+    mats = {s: [torch.randn(*ab, device=device, dtype=dtype) for ab in (s[:2], s[1:])] for s in set(shapes)}
     def run():
         for s in shapes: torch.mm(*mats[s])
         if device.type == 'cuda': torch.cuda.synchronize(device)
@@ -281,23 +281,23 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
     state = model.run(torch.zeros(1, 1, dtype=torch.long, device=device))[1]
     steppers = {b: CharStepper(model, _repeat_state(state, b), precision='fp32', cuda_graph=False)
                 for b in (1, streams)}
-    def products(k, b, only=True):
-        with _threads(threads[b]): _run_steps(steppers[b], k, only)
-    run(200); plain(20, 1); plain(5, streams); products(20, 1)                        # warm up
+    def stepped(k, b, products_only=True):
+        with _threads(threads[b]): _run_steps(steppers[b], k, products_only)
+    run(200); plain(20, 1); plain(5, streams); stepped(20, 1)                         # warm up
     t = {k: float('inf') for k in 'full half plain1 products1 batch plain_batch products steps auto'.split()}
     def timed(key, f): t[key] = min(t[key], best_time(f, 1, 0))
     for _ in range(repeats):                                          # interleaved, so all see the same machine load
         timed('full', lambda: run(n)); timed('half', lambda: run(n // 2))
-        timed('plain1', lambda: plain(plain_n, 1)); timed('products1', lambda: products(n, 1))
+        timed('plain1', lambda: plain(plain_n, 1)); timed('products1', lambda: stepped(n, 1))
     for _ in range(max(1, repeats - 2)):
         timed('batch', lambda: run(batch_n, n_samples=streams)); timed('plain_batch', lambda: plain(plain_n, streams))
-        timed('products', lambda: products(batch_n, streams)); timed('steps', lambda: products(batch_n, streams, False))
+        timed('products', lambda: stepped(batch_n, streams)); timed('steps', lambda: stepped(batch_n, streams, False))
         timed('auto', lambda: sample(model, vocab, 'The ', n=batch_n, n_samples=streams, temperature=0.8, seed=0))
     t_kit_naive_n = best_time(lambda: run(naive_n), repeats, 0)
     t_naive = best_time(lambda: sample_refeed(model, vocab, 'The ', naive_n, seed=0), 1, 0)
     single, plain1, products1 = n / t['full'], plain_n / t['plain1'], n / t['products1']
     batch, plain_batch = streams * batch_n / t['batch'], streams * plain_n / t['plain_batch']
-    ceiling, steps, auto = (streams * batch_n / t[k] for k in ('products', 'steps', 'auto'))
+    ceiling, step_cps, auto = (streams * batch_n / t[k] for k in ('products', 'steps', 'auto'))
     return dict(device=str(device), arch=model.config['arch'], n_hidden=model.config['n_hidden'],
                 n_layers=model.config['n_layers'], emb_sz=model.config['emb_sz'], vocab_sz=len(vocab),
                 torch_threads=torch.get_num_threads(), threads_single=threads[1], threads_batch=threads[streams],
@@ -312,7 +312,7 @@ def bench_sample(n_hidden:int=0, # Hidden size (0: char_rnn_learner's default)
                 ratio_batch_to_plain_lstm=round(batch / plain_batch, 2), ratio_batch_to_single=round(batch / single, 2),
                 step_products_batch_chars_per_s=round(ceiling, 1), ratio_batch_to_ceiling=round(batch / ceiling, 3),
                 ratio_products_to_plain_lstm_batch=round(ceiling / plain_batch, 2),
-                step_batch_chars_per_s=round(steps, 1), ratio_step_to_ceiling=round(steps / ceiling, 3),
+                step_batch_chars_per_s=round(step_cps, 1), ratio_step_to_ceiling=round(step_cps / ceiling, 3),
                 auto_batch_precision=CharStepper(model, _repeat_state(state, streams)).precision,
                 auto_batch_chars_per_s=round(auto, 1), ratio_auto_batch_to_fp32=round(auto / batch, 2),
                 naive_n_chars=naive_n, naive_chars_per_s=round(naive_n / t_naive, 1),

@@ -6,7 +6,7 @@ Docs: https://charrnn-fastai.github.io/charrnn-fastai/units.html.md"""
 
 # %% ../nbs/16_units.ipynb #0003
 from __future__ import annotations
-import math
+import math, numbers
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -171,6 +171,11 @@ class UnitSearch:
                 f'{self.view(0).html}{feat.html}</div>')
     def _repr_html_(self): return self.html
 
+def _check_top(top):
+    "Refuse a number of units to list that is not a whole number >= 1 (numpy integers are whole numbers too)."
+    if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:
+        raise CharInputError(f"top={top!r}: ask for at least one unit (a whole number, 1 or more).")
+
 def find_units(model, # A `CharRNN`
                vocab:CharVocab, # Its vocab
                text:str, # The text to read (thousands of characters make r meaningful)
@@ -183,8 +188,7 @@ def find_units(model, # A `CharRNN`
                length:int=1000, # Characters in the coloured sample
               ) -> UnitSearch:
     "Rank the units by |r| (Pearson) with a feature of the text; the best first, with a coloured sample."
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise CharInputError(f"top={top!r}: ask for at least one unit (a whole number, 1 or more).")
+    _check_top(top)
     name, values = _feature(feature, text)
     acts = activations(model, vocab, text, layer) if acts is None else acts
     a = state_of(acts, state)
@@ -204,6 +208,7 @@ def best_units(model, # A `CharRNN`
                length:int=1000, # Characters in the coloured samples
               ) -> dict:
     "For each feature, `find_units` on the state (`h`, or an LSTM's `c`) whose best unit has the largest |r|."
+    _check_top(top)                                   # before the (long) reading of the text
     acts = activations(model, vocab, text, layer) if acts is None else acts
     states = ('h', 'c') if 'c' in acts else ('h',)
     searches = {}
