@@ -50,11 +50,10 @@ def main(streams=64, steps=500, repeats=7):
     if B * H <= SINGLE_THREAD_WORK: torch.set_num_threads(1)         # as the kit's sampler does for small work
     by_sigmoid = cpu_tanh(B, H) is tanh_by_sigmoid
     with torch.inference_mode():
-        W_ih, W_hh, b_ih, b_hh = model.layer_weights(0)
-        table = (model.encode(torch.arange(V)) @ W_ih.t() + b_ih + b_hh).contiguous()   # the input part: a lookup
-        w_hh, w_out, b_out = W_hh.t().contiguous(), model.head.weight.t().contiguous(), model.head.bias.detach()
         kit = CharStepper(model, model.init_hidden(torch.zeros(B, 1, dtype=torch.long)), precision='fp32',
                           cuda_graph=False)
+    # the kit's own prepared weights, so both steps make the same products: the input part is a row lookup
+    table, w_hh, w_out, b_out = kit.layers[0]['table'], kit.layers[0]['hh'].wt, kit.head.wt, kit.head.b
     h, c, T = torch.zeros(B, H), torch.zeros(B, H), torch.empty(B, H)
     G, L, Z = torch.empty(B, 4 * H), torch.empty(B, V), torch.empty(B, V)
     i, f, g, o = G[:, :H], G[:, H:2 * H], G[:, 2 * H:3 * H], G[:, 3 * H:]
